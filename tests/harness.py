@@ -1,0 +1,85 @@
+"""A scripted session: the real Runtime and Coach on a fake clock, with every output recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from voice_coach.coach import Coach
+from voice_coach.events import Heard, Intent
+from voice_coach.program import Program
+from voice_coach.runtime import Runtime
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+
+@dataclass
+class Recorder:
+    lines: list[tuple[float, str]] = field(default_factory=list)
+    records: list[tuple[str, dict]] = field(default_factory=list)
+    clock: FakeClock | None = None
+
+    def _add(self, line: str) -> None:
+        self.lines.append((self.clock.now() if self.clock else 0.0, line))
+
+    def say(self, text: str, priority: int) -> None:
+        self._add(f"coach: {text}")
+
+    def play(self, earcon: str) -> None:
+        self._add(f"[sound {earcon}]")
+
+    def stop_speaking(self) -> None:
+        self._add("[quiet]")
+
+    def set_voice(self, rate_steps: int, volume_steps: int) -> None:
+        self._add(f"[voice {rate_steps:+d} {volume_steps:+d}]")
+
+    def timer(self, name: str) -> None:
+        self._add(f"[timer {name}]")
+
+    def record(self, kind: str, data: dict) -> None:
+        self.records.append((kind, data))
+
+
+class Session:
+    def __init__(self, program: Program) -> None:
+        self.clock = FakeClock()
+        self.out = Recorder(clock=self.clock)
+        self.coach = Coach(program)
+        self.runtime = Runtime(self.coach, self.clock, self.out)
+        self.program = program
+
+    def _since(self, mark: int) -> list[str]:
+        return [line for _, line in self.out.lines[mark:]]
+
+    def start(self) -> list[str]:
+        from voice_coach.events import Started
+
+        self.runtime.dispatch(Started(self.clock.now()))
+        return self._since(0)
+
+    def hear(self, name: str, **slots) -> list[str]:
+        mark = len(self.out.lines)
+        self.runtime.dispatch(Heard(Intent(name, slots), self.clock.now()))
+        return self._since(mark)
+
+    def wait(self, seconds: float) -> list[str]:
+        """Let `seconds` of session time pass, firing timers at their exact deadlines."""
+        mark, target = len(self.out.lines), self.clock.t + seconds
+        while (nxt := self.runtime.scheduler.next_deadline()) is not None and nxt <= target:
+            self.clock.t = nxt
+            self.runtime.fire_due()
+        self.clock.t = target
+        return self._since(mark)
+
+    @property
+    def phase(self) -> str:
+        return self.coach.state.phase
+
+    def said(self, lines: list[str]) -> str:
+        return " ".join(line[len("coach: "):] for line in lines if line.startswith("coach: "))

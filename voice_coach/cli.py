@@ -1,0 +1,192 @@
+"""`voice-coach` command line: one parser, one error policy (one clear line, non-zero exit)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from voice_coach import __version__
+
+EXIT_BAD_INPUT = 2
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line, exit code 2."""
+
+
+def _known_errors() -> tuple[type[Exception], ...]:
+    from voice_coach.intents import IntentsError
+    from voice_coach.program import ProgramError
+
+    errors: list[type[Exception]] = [UserError, ProgramError, IntentsError]
+    try:
+        from voice_coach.asr import EngineError
+        from voice_coach.asr.audio_file import AudioFileError
+
+        errors += [EngineError, AudioFileError]
+    except ImportError:  # speech extras not importable: text features still work
+        pass
+    return tuple(errors)
+
+
+def _load(program_id: str):
+    from voice_coach.intents import Grammar, IntentParser
+    from voice_coach.program import load_program
+
+    program = load_program(program_id)
+    return program, IntentParser(Grammar.load(program))
+
+
+# ---- subcommands
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    _, parser = _load(args.program)
+    intent = parser.parse(args.text)
+    result = {"text": args.text, "intent": intent.name if intent else None,
+              "slots": intent.slots if intent else {}, "confidence": intent.confidence if intent
+              else 0.0}
+    if args.json:
+        print(json.dumps(result))
+    elif intent:
+        slots = " ".join(f"{k}={v}" for k, v in intent.slots.items())
+        print(f"{intent.name} {slots}".strip())
+    else:
+        print("(not a command)")
+    return 0
+
+
+def cmd_programs(args: argparse.Namespace) -> int:
+    from voice_coach.program import available_programs, load_program, load_program_file
+
+    if args.action == "list":
+        for pid, path in available_programs().items():
+            program = load_program_file(path)
+            print(f"{pid}\t{program.title}\t{len(program.drills)} drills")
+    elif args.action == "show":
+        program = load_program(_required(args.target, "programs show needs a program id"))
+        print(f"{program.title} ({program.id})")
+        for n, drill in enumerate(program.drills, start=1):
+            print(f"  {n}. {drill.name}: {len(drill.steps)} steps, {len(drill.cues)} cues")
+    else:
+        path = Path(_required(args.target, "programs check needs a file"))
+        program = load_program_file(path)
+        print(f"{path}: ok ({program.id}, {len(program.drills)} drills)")
+    return 0
+
+
+def _required(value: str | None, message: str) -> str:
+    if not value:
+        raise UserError(message)
+    return value
+
+
+class TextOutput:
+    """Prints what the coach does, one line each: `coach: ...` or `[...]`."""
+
+    def __init__(self, stream=sys.stdout) -> None:
+        self.stream = stream
+
+    def _line(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def say(self, text: str, priority: int) -> None:
+        self._line(f"coach: {text}")
+
+    def play(self, earcon: str) -> None:
+        self._line(f"[sound {earcon}]")
+
+    def stop_speaking(self) -> None:
+        self._line("[quiet]")
+
+    def set_voice(self, rate_steps: int, volume_steps: int) -> None:
+        self._line(f"[voice rate {rate_steps:+d} volume {volume_steps:+d}]")
+
+    def timer(self, name: str) -> None:
+        self._line(f"[timer {name}]")
+
+    def record(self, kind: str, data: dict) -> None:
+        pass
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from voice_coach.coach import Coach
+    from voice_coach.runtime import Runtime
+    from voice_coach.timers import ScaledClock
+
+    if not (args.text or args.engine == "text"):
+        raise UserError("live audio is not available yet: use `voice-coach run --text`")
+    program, parser = _load(args.program)
+    clock = ScaledClock(args.time_scale)
+    runtime = Runtime(Coach(program), clock, TextOutput(), clock.real_seconds)
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            if line.strip():
+                runtime.post_heard(parser.parse(line), line.strip())
+        runtime.post_end()
+
+    threading.Thread(target=read_stdin, name="stdin", daemon=True).start()
+    runtime.run()
+    return 0
+
+
+# ---- parser and entry point
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="voice-coach", description=__doc__)
+    ap.add_argument("--version", action="version", version=f"voice-coach {__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the coach")
+    run.add_argument("--program", default="hip-hinge")
+    run.add_argument("--engine", default="auto",
+                     choices=["auto", "vosk", "pocketsphinx", "text"])
+    run.add_argument("--model", help="path to a vosk model folder")
+    run.add_argument("--text", action="store_true", help="type commands instead of speaking")
+    run.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+                     help="run timers X times faster")
+    run.set_defaults(func=cmd_run)
+
+    parse = sub.add_parser("parse", help="show the intent a sentence maps to")
+    parse.add_argument("text")
+    parse.add_argument("--json", action="store_true")
+    parse.add_argument("--program", default="hip-hinge")
+    parse.set_defaults(func=cmd_parse)
+
+    programs = sub.add_parser("programs", help="list, show or check training programs")
+    programs.add_argument("action", nargs="?", default="list", choices=["list", "show", "check"])
+    programs.add_argument("target", nargs="?")
+    programs.set_defaults(func=cmd_programs)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return args.func(args)
+    except _known_errors() as exc:
+        print(f"voice-coach: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback in front of a user
+        if os.environ.get("VOICE_COACH_DEBUG"):
+            raise
+        print(f"voice-coach: unexpected error: {type(exc).__name__}: {exc} "
+              "(set VOICE_COACH_DEBUG=1 for details)", file=sys.stderr)
+        return 1

@@ -1,0 +1,248 @@
+"""Training programs: the data model and a YAML loader that reports problems as file:line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voice_coach.paths import programs_dir
+
+FOCUS_TAGS = frozenset(
+    "back hips knees core ribs pelvis shoulders glutes hamstrings chest head".split()
+)
+PHASES = frozenset({"setup", "set", "rest"})
+
+
+class ProgramError(ValueError):
+    """A program file is not valid; the message starts with file:line."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str
+    focus: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ("setup", "set")
+
+
+@dataclass(frozen=True)
+class Mistake:
+    mistake: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class Prescription:
+    sets: int
+    reps: int | None = None
+    hold_seconds: int | None = None
+    per_side: bool = False
+
+    @property
+    def timed(self) -> bool:
+        """A set is timed when it is a hold and not counted in reps."""
+        return self.reps is None and self.hold_seconds is not None
+
+
+@dataclass(frozen=True)
+class Drill:
+    id: str
+    name: str
+    purpose: str
+    prescription: Prescription
+    rest_seconds: int
+    steps: tuple[str, ...]
+    cues: tuple[Cue, ...]
+    aliases: tuple[str, ...] = ()
+    equipment: tuple[str, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+    easier: str | None = None
+
+
+@dataclass(frozen=True)
+class Program:
+    id: str
+    title: str
+    intro: str
+    summary: str
+    drills: tuple[Drill, ...]
+    why: tuple[str, ...] = ()
+    squat_vs_hinge: tuple[str, ...] = ()
+    tips: tuple[str, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+    source: str = field(default="", compare=False)
+
+    def drill(self, drill_id: str) -> Drill:
+        for d in self.drills:
+            if d.id == drill_id:
+                return d
+        raise KeyError(drill_id)
+
+    def index_of(self, drill_id: str) -> int:
+        return [d.id for d in self.drills].index(drill_id)
+
+
+# ---- schema: key -> (required, kind); kinds are checked on the YAML nodes so errors carry lines
+
+
+_STR, _INT, _BOOL, _STRS = "string", "integer", "true/false", "list of strings"
+_SCHEMAS: dict[str, dict[str, tuple[bool, Any]]] = {
+    "program": {
+        "id": (True, _STR), "title": (True, _STR), "intro": (True, _STR),
+        "summary": (True, _STR), "drills": (True, ["drill"]), "why": (False, _STRS),
+        "squat_vs_hinge": (False, _STRS), "tips": (False, _STRS),
+        "mistakes": (False, ["mistake"]),
+    },
+    "drill": {
+        "id": (True, _STR), "name": (True, _STR), "purpose": (True, _STR),
+        "prescription": (True, "prescription"), "rest_seconds": (True, _INT),
+        "steps": (True, _STRS), "cues": (True, ["cue"]), "aliases": (False, _STRS),
+        "equipment": (False, _STRS), "mistakes": (False, ["mistake"]), "easier": (False, _STR),
+    },
+    "prescription": {
+        "sets": (True, _INT), "reps": (False, _INT), "hold_seconds": (False, _INT),
+        "per_side": (False, _BOOL),
+    },
+    "cue": {"text": (True, _STR), "focus": (False, _STRS), "phases": (False, _STRS)},
+    "mistake": {"mistake": (True, _STR), "fix": (True, _STR)},
+}
+
+
+class _Checker:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, node: yaml.Node, message: str) -> ProgramError:
+        return ProgramError(f"{self.source}:{node.start_mark.line + 1}: {message}")
+
+    def value(self, node: yaml.Node, kind: Any, where: str) -> Any:
+        if isinstance(kind, list):
+            if not isinstance(node, yaml.SequenceNode) or not node.value:
+                raise self.fail(node, f"{where} must be a non-empty list")
+            return [self.mapping(item, kind[0]) for item in node.value]
+        if kind in _SCHEMAS:
+            return self.mapping(node, kind)
+        if kind == _STRS:
+            if not isinstance(node, yaml.SequenceNode):
+                raise self.fail(node, f"{where} must be a {_STRS}")
+            return tuple(self.scalar(item, _STR, where) for item in node.value)
+        return self.scalar(node, kind, where)
+
+    def scalar(self, node: yaml.Node, kind: str, where: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, f"{where} must be a {kind}")
+        tag = node.tag.rsplit(":", 1)[-1]
+        if kind == _STR and tag == "str" and node.value.strip():
+            return node.value.strip()
+        if kind == _INT and tag == "int" and int(node.value) > 0:
+            return int(node.value)
+        if kind == _BOOL and tag == "bool":
+            return node.value.lower() in {"true", "yes", "on"}
+        raise self.fail(node, f"{where} must be a {'positive ' if kind == _INT else ''}{kind}, "
+                              f"not {node.value!r}")
+
+    def mapping(self, node: yaml.Node, schema_name: str) -> dict[str, Any]:
+        schema = _SCHEMAS[schema_name]
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"a {schema_name} must be a mapping of keys")
+        out: dict[str, Any] = {"__node__": node}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key not in schema:
+                known = ", ".join(sorted(schema))
+                raise self.fail(key_node, f"unknown key '{key}' in {schema_name} (known: {known})")
+            if key in out:
+                raise self.fail(key_node, f"key '{key}' appears twice in this {schema_name}")
+            out[key] = self.value(value_node, schema[key][1], f"{schema_name}.{key}")
+        for key, (required, _) in schema.items():
+            if required and key not in out:
+                raise self.fail(node, f"{schema_name} is missing required key '{key}'")
+        return out
+
+
+def _cue(raw: dict[str, Any], check: _Checker) -> Cue:
+    for tag_list, allowed in (("focus", FOCUS_TAGS), ("phases", PHASES)):
+        bad = set(raw.get(tag_list, ())) - allowed
+        if bad:
+            raise check.fail(raw["__node__"], f"cue {tag_list} {sorted(bad)} not in "
+                                              f"{sorted(allowed)}")
+    return Cue(raw["text"], raw.get("focus", ()), raw.get("phases", ("setup", "set")))
+
+
+def _mistakes(raws: list[dict[str, Any]]) -> tuple[Mistake, ...]:
+    return tuple(Mistake(m["mistake"], m["fix"]) for m in raws)
+
+
+def _drill(raw: dict[str, Any], check: _Checker) -> Drill:
+    p = raw["prescription"]
+    if "reps" not in p and "hold_seconds" not in p:
+        raise check.fail(p["__node__"], "prescription needs reps, hold_seconds or both")
+    return Drill(
+        id=raw["id"], name=raw["name"], purpose=raw["purpose"],
+        prescription=Prescription(p["sets"], p.get("reps"), p.get("hold_seconds"),
+                                  p.get("per_side", False)),
+        rest_seconds=raw["rest_seconds"], steps=raw["steps"],
+        cues=tuple(_cue(c, check) for c in raw["cues"]),
+        aliases=raw.get("aliases", ()), equipment=raw.get("equipment", ()),
+        mistakes=_mistakes(raw.get("mistakes", [])), easier=raw.get("easier"),
+    )
+
+
+def parse_program(text: str, source: str = "<program>") -> Program:
+    """Build a Program from YAML text; raise ProgramError('file:line: ...') on any problem."""
+    check = _Checker(source)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ProgramError(f"{source}:{line}: not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ProgramError(f"{source}:1: not valid YAML: {exc}") from None
+    if root is None:
+        raise ProgramError(f"{source}:1: the program file is empty")
+    raw = check.mapping(root, "program")
+    drills = [_drill(d, check) for d in raw["drills"]]
+    seen: dict[str, Drill] = {}
+    for d_raw, d in zip(raw["drills"], drills):
+        if d.id in seen:
+            raise check.fail(d_raw["__node__"], f"duplicate drill id '{d.id}'")
+        seen[d.id] = d
+    for d_raw, d in zip(raw["drills"], drills):
+        if d.easier is not None and d.easier not in seen:
+            raise check.fail(d_raw["__node__"], f"drill '{d.id}' names unknown easier drill "
+                                                f"'{d.easier}'")
+    return Program(
+        id=raw["id"], title=raw["title"], intro=raw["intro"], summary=raw["summary"],
+        drills=tuple(drills), why=raw.get("why", ()), squat_vs_hinge=raw.get("squat_vs_hinge", ()),
+        tips=raw.get("tips", ()), mistakes=_mistakes(raw.get("mistakes", [])), source=source,
+    )
+
+
+def load_program_file(path: Path) -> Program:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProgramError(f"{path}: cannot read program file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ProgramError(f"{path}:1: program file is not UTF-8 text") from None
+    return parse_program(text, str(path))
+
+
+def available_programs() -> dict[str, Path]:
+    """Bundled programs by id (the file name with '_' as '-')."""
+    return {p.stem.replace("_", "-"): p for p in sorted(programs_dir().glob("*.yaml"))}
+
+
+def load_program(program_id_or_path: str) -> Program:
+    """Load a bundled program by id, or a program file by path."""
+    bundled = available_programs()
+    if program_id_or_path in bundled:
+        return load_program_file(bundled[program_id_or_path])
+    path = Path(program_id_or_path)
+    if path.suffix in {".yaml", ".yml"}:
+        return load_program_file(path)
+    known = ", ".join(bundled) or "none"
+    raise ProgramError(f"unknown program '{program_id_or_path}' (available: {known})")

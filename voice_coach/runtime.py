@@ -1,0 +1,101 @@
+"""One event loop that owns the coach: inputs post events, timers fire, commands go to outputs."""
+
+from __future__ import annotations
+
+import queue
+from typing import Protocol
+
+from voice_coach.coach import Coach
+from voice_coach.events import (
+    CancelTimer, Command, EndSession, Event, Heard, Intent, Misheard, Play, Record, Say, SetVoice,
+    Started, StartTimer, StopSpeaking, TimerFired,
+)
+from voice_coach.timers import Clock, Scheduler
+
+
+class Output(Protocol):
+    """Where the coach's commands land: a speaker, a terminal, a file, a log."""
+
+    def say(self, text: str, priority: int) -> None: ...
+    def play(self, earcon: str) -> None: ...
+    def stop_speaking(self) -> None: ...
+    def set_voice(self, rate_steps: int, volume_steps: int) -> None: ...
+    def timer(self, name: str) -> None: ...
+    def record(self, kind: str, data: dict) -> None: ...
+
+
+class EndOfInput:
+    """Posted when the input has nothing more to say (stdin EOF)."""
+
+
+class Runtime:
+    """Runs the coach until the session ends or the input closes."""
+
+    def __init__(self, coach: Coach, clock: Clock, output: Output, real_seconds=None) -> None:
+        self.coach, self.clock, self.output = coach, clock, output
+        self.scheduler = Scheduler()
+        self.inbox: queue.Queue[Event | EndOfInput] = queue.Queue()
+        self._real_seconds = real_seconds or (lambda s: s)
+        self.finished = False
+
+    # inputs call these from any thread
+    def post_heard(self, intent: Intent | None, text: str = "") -> None:
+        now = self.clock.now()
+        self.inbox.put(Heard(intent, now) if intent else Misheard(text, now))
+
+    def post_end(self) -> None:
+        self.inbox.put(EndOfInput())
+
+    def dispatch(self, event: Event) -> None:
+        for command in self.coach.handle(event):
+            self._execute(command)
+
+    def _execute(self, command: Command) -> None:
+        out = self.output
+        match command:
+            case Say(text, priority):
+                out.say(text, int(priority))
+            case Play(earcon):
+                out.play(earcon)
+            case StartTimer(name, seconds):
+                self.scheduler.start(name, self.clock.now() + seconds)
+            case CancelTimer(name):
+                self.scheduler.cancel(name)
+            case StopSpeaking():
+                out.stop_speaking()
+            case SetVoice(rate_steps, volume_steps):
+                out.set_voice(rate_steps, volume_steps)
+            case Record(kind, data):
+                out.record(kind, data)
+            case EndSession():
+                self.finished = True
+
+    def fire_due(self) -> None:
+        """Fire every timer whose deadline has passed, each stamped with its own deadline."""
+        for name, deadline in self.scheduler.due(self.clock.now()):
+            self.output.timer(name)
+            self.dispatch(TimerFired(name, deadline))
+
+    def step(self, timeout: float | None) -> bool:
+        """Handle what is due, then wait up to `timeout` real seconds for one input."""
+        self.fire_due()
+        if self.finished:
+            return False
+        nxt = self.scheduler.next_deadline()
+        wait = timeout
+        if nxt is not None:
+            until = max(0.0, self._real_seconds(nxt - self.clock.now()))
+            wait = until if wait is None else min(wait, until)
+        try:
+            item = self.inbox.get(timeout=wait)
+        except queue.Empty:
+            return True
+        if isinstance(item, EndOfInput):
+            return False
+        self.dispatch(item)
+        return not self.finished
+
+    def run(self) -> None:
+        self.dispatch(Started(self.clock.now()))
+        while not self.finished and self.step(None):
+            pass
