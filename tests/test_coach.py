@@ -170,7 +170,7 @@ def test_unprompted_cues_fade_as_sets_go_on(s: Session) -> None:
     heard = []
     for _ in range(3):
         s.hear("start")
-        heard.append(any("[timer cue]" == line for line in s.wait(10)))
+        heard.append(any(line == "[timer cue]" for line in s.wait(10)))
         s.hear("set_done")
         s.wait(0.1)
         s.hear("skip_rest") if s.phase == REST else None

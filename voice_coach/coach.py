@@ -1,7 +1,8 @@
 """The coach: a pure state machine over a Program. `handle(event) -> list[Command]`.
 
 No I/O, no threads, no clock reads: time arrives inside events (`at`), timers leave as commands.
-Phases: setup (steps one at a time) -> set -> rest -> set ... -> drill done -> next drill ... -> done.
+Phases: setup (steps one at a time) -> set -> rest -> set ... -> drill done -> next drill ...
+-> done.
 """
 
 from __future__ import annotations
@@ -10,8 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voice_coach.events import (
-    CancelTimer, Command, EndSession, Event, Heard, Intent, Misheard, Play, Priority, Record, Say,
-    SetVoice, Started, StartTimer, StopSpeaking, TimerFired,
+    CancelTimer,
+    Command,
+    EndSession,
+    Event,
+    Heard,
+    Intent,
+    Misheard,
+    Play,
+    Priority,
+    Record,
+    Say,
+    SetVoice,
+    Started,
+    StartTimer,
+    StopSpeaking,
+    TimerFired,
 )
 from voice_coach.numbers import duration_words, number_words
 from voice_coach.program import Cue, Drill, Mistake, Program

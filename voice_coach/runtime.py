@@ -7,8 +7,21 @@ from typing import Protocol
 
 from voice_coach.coach import Coach
 from voice_coach.events import (
-    CancelTimer, Command, EndSession, Event, Heard, Intent, Misheard, Play, Record, Say, SetVoice,
-    Started, StartTimer, StopSpeaking, TimerFired,
+    CancelTimer,
+    Command,
+    EndSession,
+    Event,
+    Heard,
+    Intent,
+    Misheard,
+    Play,
+    Record,
+    Say,
+    SetVoice,
+    Started,
+    StartTimer,
+    StopSpeaking,
+    TimerFired,
 )
 from voice_coach.timers import Clock, Scheduler
 
