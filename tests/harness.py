@@ -8,21 +8,14 @@ from voice_coach.coach import Coach
 from voice_coach.events import Heard, Intent
 from voice_coach.program import Program
 from voice_coach.runtime import Runtime
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
+from voice_coach.timers import ManualClock
 
 
 @dataclass
 class Recorder:
     lines: list[tuple[float, str]] = field(default_factory=list)
     records: list[tuple[str, dict]] = field(default_factory=list)
-    clock: FakeClock | None = None
+    clock: ManualClock | None = None
 
     def _add(self, line: str) -> None:
         self.lines.append((self.clock.now() if self.clock else 0.0, line))
@@ -48,7 +41,7 @@ class Recorder:
 
 class Session:
     def __init__(self, program: Program) -> None:
-        self.clock = FakeClock()
+        self.clock = ManualClock()
         self.out = Recorder(clock=self.clock)
         self.coach = Coach(program)
         self.runtime = Runtime(self.coach, self.clock, self.out)
@@ -70,11 +63,8 @@ class Session:
 
     def wait(self, seconds: float) -> list[str]:
         """Let `seconds` of session time pass, firing timers at their exact deadlines."""
-        mark, target = len(self.out.lines), self.clock.t + seconds
-        while (nxt := self.runtime.scheduler.next_deadline()) is not None and nxt <= target:
-            self.clock.t = nxt
-            self.runtime.fire_due()
-        self.clock.t = target
+        mark = len(self.out.lines)
+        self.runtime.advance(self.clock, seconds)
         return self._since(mark)
 
     @property

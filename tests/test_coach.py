@@ -318,3 +318,16 @@ def test_random_event_sequences_never_raise(events: list[tuple[str, float]]) -> 
         s.wait(gap)
         if s.runtime.finished:
             break
+
+
+def test_bare_next_means_what_comes_next_in_each_phase(s: Session) -> None:
+    assert "Step two" in s.said(s.hear("next_step"))
+    to_phase(s, REST)
+    assert "left in rest. Then set two of three." in s.said(s.hear("next_step"))
+    s.hear("skip_rest")
+    assert "Finish the set first." in s.said(s.hear("next_step"))
+    s.hear("set_done")
+    s.hear("skip_rest")
+    s.hear("set_done")
+    assert s.phase == DRILL_DONE
+    assert "Drill two of seven" in s.said(s.hear("next_step"))

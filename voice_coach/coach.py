@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voice_coach.events import (
+    BARGE_IN,
     CancelTimer,
     Command,
     EndSession,
@@ -35,7 +36,6 @@ SETUP, SET, REST, DRILL_DONE, DONE = "setup", "set", "rest", "drill done", "done
 COUNTDOWN = (3, 2, 1)
 CUE_DELAY = 8.0  # seconds into a set before an unprompted cue
 UNPROMPTED_CUE_SETS = 2  # unprompted cues fade: only in the first sets of a drill
-BARGE_IN = frozenset({"stop", "pause", "quieter"})
 
 
 @dataclass
@@ -373,13 +373,19 @@ class Coach:
         return self._step(0)
 
     def _on_next_step(self, intent: Intent) -> list[Command]:
-        if self.state.phase != SETUP:
-            return self._say(f"Quick reminder: {self.current.steps[0]}")
-        return self._step(self.state.step + 1)
+        """Bare "next" lands here too, so it means whatever comes next in this phase."""
+        phase = self.state.phase
+        if phase == SETUP:
+            return self._step(self.state.step + 1)
+        if phase in (DRILL_DONE, DONE):
+            return self._on_next_drill(intent)
+        if phase == REST:
+            return self._say(self._time_left(), f"Then {self._set_label().lower()}")
+        return self._say("Finish the set first.", self._resume_hint())
 
     def _on_previous_step(self, intent: Intent) -> list[Command]:
         if self.state.phase != SETUP:
-            return self._on_next_step(intent)
+            return self._say(f"Quick reminder: {self.current.steps[0]}")
         return self._step(max(0, self.state.step - 1))
 
     def _on_repeat(self, intent: Intent) -> list[Command]:

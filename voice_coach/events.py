@@ -20,6 +20,10 @@ class Intent:
     text: str = ""
 
 
+# Intents that may interrupt the coach while it talks (and keep a pending question open).
+BARGE_IN = frozenset({"stop", "pause", "quieter"})
+
+
 # ---- events (into the coach)
 
 

@@ -24,11 +24,18 @@ class IntentsError(ValueError):
     """The intent templates cannot be loaded."""
 
 
+_CONTRACTIONS = {w.replace("'", ""): w for w in (
+    "what's i'm that's let's don't can't didn't isn't i've you're how's where's".split())}
+
+
 def normalize(text: str) -> str:
     """Lower-case words only: 'What's the cue?!' -> "what's the cue"; 'drill 4' -> 'drill four'."""
-    text = digits_to_words(text.lower().replace("-", " ").replace("’", "'"))
+    text = text.lower().replace("-", " ").replace("’", "'")
+    text = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", lambda m: ordinal_words(int(m.group(1))), text)
+    text = digits_to_words(text)
     text = re.sub(r"[^a-z' ]+", " ", text)
-    return " ".join(w.strip("'") for w in text.split() if w.strip("'"))
+    words = (w.strip("'") for w in text.split())
+    return " ".join(_CONTRACTIONS.get(w, w) for w in words if w)
 
 
 def drill_phrases(program: Program) -> list[tuple[str, str]]:

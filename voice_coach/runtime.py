@@ -23,7 +23,7 @@ from voice_coach.events import (
     StopSpeaking,
     TimerFired,
 )
-from voice_coach.timers import Clock, Scheduler
+from voice_coach.timers import Clock, ManualClock, Scheduler
 
 
 class Output(Protocol):
@@ -88,6 +88,14 @@ class Runtime:
         for name, deadline in self.scheduler.due(self.clock.now()):
             self.output.timer(name)
             self.dispatch(TimerFired(name, deadline))
+
+    def advance(self, clock: ManualClock, seconds: float) -> None:
+        """Move a manual clock forward, firing each timer exactly at its deadline."""
+        target = clock.t + seconds
+        while (nxt := self.scheduler.next_deadline()) is not None and nxt <= target:
+            clock.t = max(clock.t, nxt)
+            self.fire_due()
+        clock.t = target
 
     def step(self, timeout: float | None) -> bool:
         """Handle what is due, then wait up to `timeout` real seconds for one input."""

@@ -28,6 +28,16 @@ class ScaledClock:
         return session_seconds / self.scale
 
 
+class ManualClock:
+    """Session time that only moves when told to: scenario tests and rendered demos."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.t = start
+
+    def now(self) -> float:
+        return self.t
+
+
 class Scheduler:
     """Named one-shot timers; starting a name again replaces it."""
 
