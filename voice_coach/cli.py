@@ -115,6 +115,17 @@ class TextOutput:
         pass
 
 
+def open_log(program_id: str, fresh: bool):
+    """The workout log, and saved progress to offer back unless starting fresh."""
+    from voice_coach.log import WorkoutLog
+    from voice_coach.paths import user_data_dir
+
+    log = WorkoutLog(user_data_dir() / "workouts.sqlite")
+    saved = None if fresh else log.resumable(program_id)
+    log.start_session(program_id)
+    return log, (saved[1] if saved else None)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from voice_coach.coach import Coach
     from voice_coach.runtime import Runtime
@@ -124,7 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError("live audio is not available yet: use `voice-coach run --text`")
     program, parser = _load(args.program)
     clock = ScaledClock(args.time_scale)
-    runtime = Runtime(Coach(program), clock, TextOutput(), clock.real_seconds)
+    log, saved = open_log(program.id, args.fresh)
+    runtime = Runtime(Coach(program, saved), clock, TextOutput(), clock.real_seconds, log)
 
     def read_stdin() -> None:
         for line in sys.stdin:
@@ -133,7 +145,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         runtime.post_end()
 
     threading.Thread(target=read_stdin, name="stdin", daemon=True).start()
-    runtime.run()
+    try:
+        runtime.run()
+    finally:
+        if not runtime.finished:
+            log.end_session(finished=False)
+        log.close()
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from voice_coach.log import WorkoutLog
+    from voice_coach.paths import user_data_dir
+
+    log = WorkoutLog(user_data_dir() / "workouts.sqlite")
+    sessions = log.history(args.limit)
+    if not sessions:
+        print("No workouts logged yet.")
+        return 0
+    table = Table("started", "program", "drills", "sets", "cues", "pain", "rest (planned/actual)",
+                  "finished")
+    for h in sessions:
+        table.add_row(datetime.fromtimestamp(h.started).strftime("%Y-%m-%d %H:%M"), h.program,
+                      str(h.drills), str(h.sets), str(h.cues), str(h.pains),
+                      f"{h.rest_planned:.0f}s / {h.rest_actual:.0f}s",
+                      "yes" if h.ended and h.sets else "no")
+    Console().print(table)
     return 0
 
 
@@ -153,7 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--text", action="store_true", help="type commands instead of speaking")
     run.add_argument("--time-scale", type=float, default=1.0, metavar="X",
                      help="run timers X times faster")
+    run.add_argument("--fresh", action="store_true", help="start over, ignoring saved progress")
     run.set_defaults(func=cmd_run)
+
+    history = sub.add_parser("history", help="recent workouts")
+    history.add_argument("--limit", type=int, default=10)
+    history.set_defaults(func=cmd_history)
 
     parse = sub.add_parser("parse", help="show the intent a sentence maps to")
     parse.add_argument("text")

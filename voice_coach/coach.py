@@ -8,8 +8,23 @@ Phases: setup (steps one at a time) -> set -> rest -> set ... -> drill done -> n
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from voice_coach.coach_answers import Answers
+from voice_coach.coach_state import (
+    COUNTDOWN,
+    CUE_DELAY,
+    DONE,
+    DRILL_DONE,
+    REST,
+    SET,
+    SETUP,
+    UNPROMPTED_CUE_SETS,
+    Clockwork,
+    State,
+    prescription_words,
+    restore,
+    snapshot,
+)
 from voice_coach.events import (
     BARGE_IN,
     CancelTimer,
@@ -23,68 +38,32 @@ from voice_coach.events import (
     Priority,
     Record,
     Say,
-    SetVoice,
     Started,
     StartTimer,
     StopSpeaking,
     TimerFired,
 )
 from voice_coach.numbers import duration_words, number_words
-from voice_coach.program import Cue, Drill, Mistake, Program
-
-SETUP, SET, REST, DRILL_DONE, DONE = "setup", "set", "rest", "drill done", "done"
-COUNTDOWN = (3, 2, 1)
-CUE_DELAY = 8.0  # seconds into a set before an unprompted cue
-UNPROMPTED_CUE_SETS = 2  # unprompted cues fade: only in the first sets of a drill
+from voice_coach.program import Program
 
 
-@dataclass
-class Clockwork:
-    """A running (or paused) countdown the coach owns: a rest or a timed hold."""
-
-    kind: str  # "rest" or "hold"
-    deadline: float
-    total: float
-    paused_left: float | None = None
-
-    def left(self, now: float) -> float:
-        return self.paused_left if self.paused_left is not None else max(0.0, self.deadline - now)
-
-
-@dataclass
-class State:
-    phase: str = SETUP
-    drill: int = 0
-    step: int = -1
-    set_number: int = 1
-    sets_done: dict[str, int] = field(default_factory=dict)
-    timer: Clockwork | None = None
-    last_cue: str = ""
-    cue_turn: int = 0
-    mistake_turn: int = 0
-    why_turn: int = 0
-    last_said: str = ""
-    pending: str = ""  # a yes/no question waiting for an answer: "easier" or "end"
-    pain_reports: int = 0
-    cues_asked: int = 0
-
-
-class Coach:
-    def __init__(self, program: Program) -> None:
+class Coach(Answers):
+    def __init__(self, program: Program, saved: dict | None = None) -> None:
         self.program = program
         self.state = State()
         self._now = 0.0
+        self._saved = saved
 
     # ---- public
 
-    @property
-    def current(self) -> Drill:
-        return self.program.drills[self.state.drill]
+    def snapshot(self, now: float | None = None) -> dict:
+        """Everything needed to carry on after a crash (see coach_state.restore)."""
+        return snapshot(self.state, self._now if now is None else now)
 
     def handle(self, event: Event) -> list[Command]:
         self._now = event.at
         if isinstance(event, Started):
-            return self._start()
+            return self._welcome_back() if self._saved else self._start()
         if isinstance(event, Heard):
             return self._heard(event.intent)
         if isinstance(event, Misheard):
@@ -93,33 +72,38 @@ class Coach:
             return self._timer(event.name)
         return []
 
-    # ---- speech helpers
-
-    def _say(self, *texts: str, priority: Priority = Priority.ANSWER) -> list[Command]:
-        text = " ".join(t for t in texts if t)
-        if priority is not Priority.TIMING:
-            self.state.last_said = text
-        return [Say(text, priority)]
-
-    def _prescription(self, drill: Drill) -> str:
-        p = drill.prescription
-        sets = f"{number_words(p.sets)} {'set' if p.sets == 1 else 'sets'}"
-        side = " each side" if p.per_side else ""
-        if p.reps and p.hold_seconds:
-            return (f"{sets} of {number_words(p.reps)} reps{side}, holding each for "
-                    f"{duration_words(p.hold_seconds)}")
-        if p.reps:
-            return f"{sets} of {number_words(p.reps)} reps{side}"
-        return f"{sets}, holding for {duration_words(p.hold_seconds or 0)}{side}"
-
-    def _set_label(self) -> str:
-        total = self.current.prescription.sets
-        return f"Set {number_words(self.state.set_number)} of {number_words(total)}."
-
     # ---- flow
 
     def _start(self) -> list[Command]:
+        self.state = State()
         return [Play("start"), *self._say(self.program.intro), *self._open_drill(0)]
+
+    def _welcome_back(self) -> list[Command]:
+        """Restore saved progress and ask whether to carry on or start over."""
+        try:
+            self.state = restore(self._saved or {}, self.program)
+        except (TypeError, ValueError, KeyError):
+            return self._start()
+        s = self.state
+        if s.phase == SET:  # an unfinished set is done again from its start
+            s.phase, s.step = SETUP, len(self.current.steps)
+        s.pending = "resume"
+        where = "" if s.phase in (DRILL_DONE, DONE) else f", {self._set_label().lower()[:-1]}"
+        return [Play("start"), *self._say(
+            f"Welcome back. You were on the {self.current.name}{where}. "
+            "Say resume to carry on, or no to start over.")]
+
+    def _carry_on(self) -> list[Command]:
+        timer = self.state.timer
+        if timer is not None and timer.paused_left is not None:
+            left = timer.paused_left
+            timer.paused_left, timer.deadline = None, self._now + left
+            return [*self._say(f"Carrying on. {duration_words(left).capitalize()} left in "
+                               f"{'rest' if timer.kind == 'rest' else 'this hold'}."),
+                    *self._schedule(timer.kind, left)]
+        if self.state.phase == SETUP:
+            return self._say("Carrying on.", self._go_prompt())
+        return self._say("Carrying on.", self._resume_hint())
 
     def _open_drill(self, index: int) -> list[Command]:
         cmds = self._cancel_timer()
@@ -135,7 +119,7 @@ class Coach:
         kit = f" Equipment: {', '.join(d.equipment)}." if d.equipment else ""
         cmds.append(Record("drill", {"drill": d.id, "index": index}))
         cmds += self._say(f"Drill {n} of {total}: {d.name}. {d.purpose}{kit} "
-                          f"We'll do {self._prescription(d)}.")
+                          f"We'll do {prescription_words(d)}.")
         if s.phase == DRILL_DONE:
             return cmds + self._say("You've already finished this one. Say next drill to move on.")
         return cmds + self._step(0)
@@ -191,7 +175,13 @@ class Coach:
         return cmds + self._run_timer("rest", seconds)
 
     def _end_rest(self, prefix: str) -> list[Command]:
-        cmds: list[Command] = [*self._cancel_timer(), Play("rest_over")]
+        timer = self.state.timer
+        cmds: list[Command] = []
+        if timer is not None:
+            actual = timer.total - timer.left(self._now)
+            cmds.append(Record("rest", {"drill": self.current.id, "planned": timer.total,
+                                        "actual": round(actual, 1)}))
+        cmds += [*self._cancel_timer(), Play("rest_over")]
         if self.current.prescription.timed:
             self.state.phase = SETUP
             return cmds + self._say(prefix, self._go_prompt(), priority=Priority.TIMING)
@@ -254,70 +244,29 @@ class Coach:
         if mark:
             return self._say(number_words(int(mark)).capitalize() + ".", priority=Priority.TIMING)
         if timer.kind == "rest":
-            return [Record("rest", {"planned": timer.total}), *self._end_rest("Rest over.")]
+            return self._end_rest("Rest over.")
         return self._finish_set("Time. Well held.")
 
     # ---- cues and other answers
 
-    def _cue_phase(self) -> str:
-        return {SET: "set", REST: "rest"}.get(self.state.phase, "setup")
-
-    def _next_cue(self, focus: str | None) -> Cue | None:
-        s = self.state
-        pool = [c for c in self.current.cues if self._cue_phase() in c.phases] or list(
-            self.current.cues)
-        if focus:
-            pool = [c for c in pool if focus in c.focus] or [
-                c for c in self.current.cues if focus in c.focus] or [
-                c for d in self.program.drills for c in d.cues if focus in c.focus]
-        fresh = [c for c in pool if c.text != s.last_cue] or pool
-        if not fresh:
-            return None
-        cue = fresh[s.cue_turn % len(fresh)]
-        s.cue_turn += 1
-        s.last_cue = cue.text
-        return cue
-
-    def _mistakes(self) -> list[Mistake]:
-        return [*self.current.mistakes, *self.program.mistakes]
-
-    def _time_left(self) -> str:
-        timer = self.state.timer
-        if timer is None:
-            if self.state.phase == SET:
-                return f"No clock on this one. {self._set_label()} Say done when you finish."
-            return "There's no timer running."
-        left = duration_words(timer.left(self._now))
-        what = "rest" if timer.kind == "rest" else "this hold"
-        paused = " We're paused." if timer.paused_left is not None else ""
-        return f"{left.capitalize()} left in {what}.{paused}"
-
-    def _help(self) -> str:
-        by_phase = {
-            SETUP: "next step, repeat, what's the cue, go",
-            SET: "done, what's the cue, pause, that hurts",
-            REST: "how long left, add thirty seconds, skip rest, pause",
-            DRILL_DONE: "next drill, list drills, why, end workout",
-            DONE: "list drills, go to drill one, history is saved",
-        }
-        return f"You can say: {by_phase[self.state.phase]}. Or stop, louder, quieter."
-
-    # ---- intents
-
     def _heard(self, intent: Intent) -> list[Command]:
+        pending = self.state.pending
+        if intent.name not in BARGE_IN:  # "stop" or "pause" keeps a question open
+            self.state.pending = ""
+        if intent.name in ("yes", "no"):
+            return self._answer(pending, intent.name == "yes")
+        if pending == "resume" and intent.name in ("resume", "start"):
+            return self._carry_on()
         handler: Callable[[Intent], list[Command]] | None = getattr(
             self, f"_on_{intent.name}", None)
         if handler is None:
-            return self._say("I know that one, but I can't do it yet.")
-        pending, self.state.pending = self.state.pending, ""
-        if intent.name in ("yes", "no") or intent.name in BARGE_IN:
-            self.state.pending = pending if intent.name in BARGE_IN else ""
-            if intent.name in ("yes", "no"):
-                return self._answer(pending, intent.name == "yes")
+            return self._say("Sorry, I can't do that yet.")
         return handler(intent)
 
     def _answer(self, pending: str, yes: bool) -> list[Command]:
         d = self.current
+        if pending == "resume":
+            return self._carry_on() if yes else self._start()
         if pending == "easier" and yes and d.easier:
             return self._open_drill(self.program.index_of(d.easier))
         if pending == "end" and yes:
@@ -326,16 +275,6 @@ class Coach:
         if pending:
             return self._say("Okay, we'll carry on.", self._resume_hint())
         return self._say("Okay.", self._resume_hint())
-
-    def _resume_hint(self) -> str:
-        return {SETUP: "Say next step or go.", SET: "Say done when you finish the set.",
-                REST: "", DRILL_DONE: "Say next drill when you're ready.",
-                DONE: ""}[self.state.phase]
-
-    def _on_yes(self, intent: Intent) -> list[Command]:  # pragma: no cover - routed in _heard
-        return []
-
-    _on_no = _on_yes
 
     def _on_next_drill(self, intent: Intent) -> list[Command]:
         if self.state.drill + 1 >= len(self.program.drills):
@@ -355,17 +294,6 @@ class Coach:
             return self._open_drill(self.program.index_of(str(drill_id)))
         except ValueError:
             return self._say("I don't know that drill. Say list drills to hear them.")
-
-    def _on_list_drills(self, intent: Intent) -> list[Command]:
-        names = "; ".join(f"{number_words(i)}, {d.name}"
-                          for i, d in enumerate(self.program.drills, start=1))
-        return self._say(f"The drills are: {names}.")
-
-    def _on_current_drill(self, intent: Intent) -> list[Command]:
-        s = self.state
-        n, total = number_words(s.drill + 1), number_words(len(self.program.drills))
-        where = self._set_label() if s.phase in (SET, REST, SETUP) else ""
-        return self._say(f"Drill {n} of {total}, {self.current.name}.", where)
 
     def _on_setup(self, intent: Intent) -> list[Command]:
         if self.state.phase == SET:
@@ -387,45 +315,6 @@ class Coach:
         if self.state.phase != SETUP:
             return self._say(f"Quick reminder: {self.current.steps[0]}")
         return self._step(max(0, self.state.step - 1))
-
-    def _on_repeat(self, intent: Intent) -> list[Command]:
-        return self._say(self.state.last_said or self.program.intro)
-
-    def _on_slower(self, intent: Intent) -> list[Command]:
-        return [SetVoice(rate_steps=-1), *self._say("Okay, slower.")]
-
-    def _on_faster(self, intent: Intent) -> list[Command]:
-        return [SetVoice(rate_steps=1), *self._say("Okay, faster.")]
-
-    def _on_louder(self, intent: Intent) -> list[Command]:
-        return [SetVoice(volume_steps=1), *self._say("Louder.")]
-
-    def _on_quieter(self, intent: Intent) -> list[Command]:
-        return [SetVoice(volume_steps=-1), *self._say("Quieter.")]
-
-    def _on_cue(self, intent: Intent) -> list[Command]:
-        focus = intent.slots.get("focus")
-        cue = self._next_cue(str(focus) if focus else None)
-        self.state.cues_asked += 1
-        text = cue.text if cue else "Move slowly and keep your back flat."
-        return [Record("cue", {"drill": self.current.id, "focus": focus, "text": text}),
-                *self._say(text)]
-
-    def _on_mistakes(self, intent: Intent) -> list[Command]:
-        mistakes = self._mistakes()
-        m = mistakes[self.state.mistake_turn % len(mistakes)]
-        self.state.mistake_turn += 1
-        more = " Ask again for another." if len(mistakes) > 1 else ""
-        return self._say(f"Common mistake: {m.mistake} The fix: {m.fix}{more}")
-
-    def _on_why(self, intent: Intent) -> list[Command]:
-        lines = self.program.why or (self.current.purpose,)
-        line = lines[self.state.why_turn % len(lines)]
-        self.state.why_turn += 1
-        return self._say(line)
-
-    def _on_squat_vs_hinge(self, intent: Intent) -> list[Command]:
-        return self._say(" ".join(self.program.squat_vs_hinge) or "A hinge is mostly hips.")
 
     def _on_start(self, intent: Intent) -> list[Command]:
         phase = self.state.phase
@@ -476,9 +365,6 @@ class Coach:
         return [*self._say(f"Added {duration_words(seconds)}. "
                            f"{duration_words(left).capitalize()} left."), *self._retime(left)]
 
-    def _on_time_left(self, intent: Intent) -> list[Command]:
-        return self._say(self._time_left())
-
     def _on_pause(self, intent: Intent) -> list[Command]:
         timer = self.state.timer
         cmds: list[Command] = [StopSpeaking(), CancelTimer("cue")]
@@ -498,12 +384,6 @@ class Coach:
         timer.paused_left, timer.deadline = None, self._now + left
         return [*self._say(f"Resuming. {duration_words(left).capitalize()} left."),
                 *self._schedule(timer.kind, left)]
-
-    def _on_stop(self, intent: Intent) -> list[Command]:
-        return [StopSpeaking()]
-
-    def _on_help(self, intent: Intent) -> list[Command]:
-        return self._say(self._help())
 
     def _on_pain(self, intent: Intent) -> list[Command]:
         s, d = self.state, self.current

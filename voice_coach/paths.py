@@ -21,3 +21,12 @@ def intents_dir(language: str = "en") -> Path:
 
 def programs_dir() -> Path:
     return _PACKAGE / "programs"
+
+
+def user_data_dir() -> Path:
+    """The workout log and downloaded models (VOICE_COACH_DATA_DIR overrides)."""
+    import os
+
+    from platformdirs import user_data_dir as platform_data_dir
+
+    return Path(os.environ.get("VOICE_COACH_DATA_DIR") or platform_data_dir("voice-coach"))

@@ -23,6 +23,7 @@ from voice_coach.events import (
     StopSpeaking,
     TimerFired,
 )
+from voice_coach.log import WorkoutLog
 from voice_coach.timers import Clock, ManualClock, Scheduler
 
 
@@ -44,8 +45,9 @@ class EndOfInput:
 class Runtime:
     """Runs the coach until the session ends or the input closes."""
 
-    def __init__(self, coach: Coach, clock: Clock, output: Output, real_seconds=None) -> None:
-        self.coach, self.clock, self.output = coach, clock, output
+    def __init__(self, coach: Coach, clock: Clock, output: Output, real_seconds=None,
+                 log: WorkoutLog | None = None) -> None:
+        self.coach, self.clock, self.output, self.log = coach, clock, output, log
         self.scheduler = Scheduler()
         self.inbox: queue.Queue[Event | EndOfInput] = queue.Queue()
         self._real_seconds = real_seconds or (lambda s: s)
@@ -62,6 +64,11 @@ class Runtime:
     def dispatch(self, event: Event) -> None:
         for command in self.coach.handle(event):
             self._execute(command)
+        if self.log is not None:
+            if self.finished:
+                self.log.end_session(finished=True)
+            else:
+                self.log.save_state(self.coach.snapshot(self.clock.now()))
 
     def _execute(self, command: Command) -> None:
         out = self.output
@@ -80,6 +87,8 @@ class Runtime:
                 out.set_voice(rate_steps, volume_steps)
             case Record(kind, data):
                 out.record(kind, data)
+                if self.log is not None:
+                    self.log.event(kind, data)
             case EndSession():
                 self.finished = True
 

@@ -1,0 +1,128 @@
+"""Workout log and crash-safe resume, with real processes killed for real."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from harness import Session
+
+from voice_coach.coach import Coach
+from voice_coach.coach_state import REST, SETUP
+from voice_coach.events import Heard, Intent, Started
+from voice_coach.log import WorkoutLog
+from voice_coach.program import load_program
+
+PROGRAM = load_program("hip-hinge")
+
+
+def coach_process(data_dir: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "VOICE_COACH_DATA_DIR": str(data_dir)}
+    return subprocess.Popen([sys.executable, "-m", "voice_coach", "run", "--text", *args],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def send(proc: subprocess.Popen[str], *lines: str, pause: float = 0.4) -> None:
+    assert proc.stdin
+    for line in lines:
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
+        time.sleep(pause)
+
+
+def test_kill_9_mid_rest_then_resume_where_you_were(tmp_path: Path) -> None:
+    first = coach_process(tmp_path)
+    send(first, "drill four", "go", "done", "go", "done")  # two sets of wall taps, now resting
+    time.sleep(3.0)
+    first.send_signal(signal.SIGKILL)
+    first.communicate(timeout=5)
+
+    second = coach_process(tmp_path)
+    send(second, "resume", "how long left")
+    out, err = second.communicate(timeout=10)
+    assert "coach: Welcome back. You were on the wall tap hip hinge, set three of three." in out
+    carrying = next(line for line in out.splitlines() if line.startswith("coach: Carrying on."))
+    assert "left in rest." in carrying
+    left = [line for line in out.splitlines() if "left in rest." in line]
+    assert len(left) == 2 and err == ""
+
+    log = WorkoutLog(tmp_path / "workouts.sqlite")
+    first_session = log.history()[-1]
+    assert first_session.sets == 2 and first_session.drills == 1
+
+
+def test_saying_no_starts_over(tmp_path: Path) -> None:
+    first = coach_process(tmp_path)
+    send(first, "drill five", "go", "done")
+    first.send_signal(signal.SIGKILL)
+    first.communicate(timeout=5)
+    second = coach_process(tmp_path)
+    send(second, "no")
+    out, _ = second.communicate(timeout=10)
+    assert "Welcome back. You were on the glute bridge to cat-cow" in out
+    assert "coach: Drill one of seven:" in out
+
+
+def test_finished_workout_leaves_nothing_to_resume(tmp_path: Path) -> None:
+    first = coach_process(tmp_path)
+    send(first, "end workout", "yes")
+    first.communicate(timeout=10)
+    second = coach_process(tmp_path)
+    out, _ = second.communicate(input="", timeout=10)
+    assert "Welcome back" not in out and "coach: Welcome to" in out
+
+
+def test_read_only_log_dir_warns_once_and_coaches_on(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        data = Path("/proc/version/voice-coach")  # not creatable even for root
+    else:
+        data = tmp_path / "ro"
+        data.mkdir(mode=0o500)
+    proc = coach_process(data, "--time-scale", "60")
+    send(proc, "go", "done", pause=0.3)
+    out, err = proc.communicate(timeout=10)
+    assert "Rest forty five seconds" in out
+    assert err.count("workout log unavailable") == 1
+    assert "Traceback" not in err
+
+
+def test_history_table(tmp_path: Path) -> None:
+    proc = coach_process(tmp_path, "--time-scale", "1000")
+    send(proc, "go", "done", "skip rest", "done", "end workout", "yes", pause=0.2)
+    proc.communicate(timeout=10)
+    env = {**os.environ, "VOICE_COACH_DATA_DIR": str(tmp_path)}
+    shown = subprocess.run([sys.executable, "-m", "voice_coach", "history"], env=env,
+                           capture_output=True, text=True, timeout=30)
+    assert "hip-hinge" in shown.stdout
+    row = next(line for line in shown.stdout.splitlines() if "hip-hinge" in line)
+    assert "│ 2    │" in row or " 2 " in row
+
+
+def test_snapshot_restores_a_paused_rest_exactly() -> None:
+    s = Session(PROGRAM)
+    s.start()
+    s.hear("start")
+    s.hear("set_done")
+    s.wait(15)
+    saved = s.coach.snapshot(s.clock.now())
+    assert saved["timer"]["left"] == pytest.approx(30)
+    coach = Coach(PROGRAM, saved)
+    said = [c.text for c in coach.handle(Started(100.0)) if hasattr(c, "text")]
+    assert "set two of three" in said[0]
+    assert coach.state.phase == REST
+    resumed = [c for c in coach.handle(Heard(Intent("resume"), 100.0))]
+    assert any(getattr(c, "name", "") == "rest" and c.seconds == pytest.approx(30)
+               for c in resumed)
+
+
+def test_corrupt_saved_state_starts_fresh() -> None:
+    coach = Coach(PROGRAM, {"drill": 99})
+    said = " ".join(c.text for c in coach.handle(Started(0.0)) if hasattr(c, "text"))
+    assert said.startswith(PROGRAM.intro)
+    assert coach.state.phase == SETUP

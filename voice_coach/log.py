@@ -1,0 +1,153 @@
+"""The workout log: SQLite (WAL), one transaction per event, plus the state needed to resume.
+
+A log that cannot be written (read-only or full disk) never stops the coach: it warns once and
+carries on without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    program TEXT NOT NULL,
+    started REAL NOT NULL,
+    ended REAL,
+    resume_state TEXT
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    session INTEGER NOT NULL REFERENCES sessions(id),
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_session ON events(session, kind);
+"""
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: int
+    program: str
+    started: float
+    ended: float | None
+    drills: int
+    sets: int
+    cues: int
+    pains: int
+    rest_planned: float
+    rest_actual: float
+
+
+class WorkoutLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.session: int | None = None
+        self._db: sqlite3.Connection | None = None
+        self._warned = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=2.0, isolation_level=None,
+                                 check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            self._db = db
+        except (OSError, sqlite3.Error) as exc:
+            self._warn(exc)
+
+    @property
+    def available(self) -> bool:
+        return self._db is not None
+
+    def _warn(self, exc: Exception) -> None:
+        if not self._warned:
+            print(f"voice-coach: workout log unavailable ({self.path}: {exc}); "
+                  "carrying on without it", file=sys.stderr)
+            self._warned = True
+
+    def _write(self, sql: str, args: tuple) -> int | None:
+        if self._db is None:
+            return None
+        try:
+            with self._db:  # one transaction per event
+                return self._db.execute(sql, args).lastrowid
+        except sqlite3.Error as exc:
+            self._warn(exc)
+            return None
+
+    def start_session(self, program: str) -> None:
+        self.session = self._write("INSERT INTO sessions(program, started) VALUES (?, ?)",
+                                   (program, time.time()))
+
+    def event(self, kind: str, data: dict, resume_state: dict | None = None) -> None:
+        if self.session is None:
+            return
+        self._write("INSERT INTO events(session, at, kind, data) VALUES (?, ?, ?, ?)",
+                    (self.session, time.time(), kind, json.dumps(data, default=str)))
+        if resume_state is not None:
+            self.save_state(resume_state)
+
+    def save_state(self, state: dict) -> None:
+        if self.session is not None:
+            self._write("UPDATE sessions SET resume_state = ? WHERE id = ?",
+                        (json.dumps(state), self.session))
+
+    def end_session(self, finished: bool) -> None:
+        """Close the session; a finished workout leaves nothing to resume."""
+        if self.session is None:
+            return
+        if finished:
+            self._write("UPDATE sessions SET ended = ?, resume_state = NULL WHERE id = ?",
+                        (time.time(), self.session))
+        else:
+            self._write("UPDATE sessions SET ended = ? WHERE id = ?", (time.time(), self.session))
+
+    def resumable(self, program: str) -> tuple[int, dict] | None:
+        """The latest unfinished session's saved state for this program, if any."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute(
+                "SELECT id, resume_state FROM sessions WHERE program = ? ORDER BY id DESC LIMIT 1",
+                (program,)).fetchone()
+        except sqlite3.Error as exc:
+            self._warn(exc)
+            return None
+        if not row or not row[1]:
+            return None
+        return row[0], json.loads(row[1])
+
+    def forget(self, session_id: int) -> None:
+        self._write("UPDATE sessions SET resume_state = NULL WHERE id = ?", (session_id,))
+
+    def history(self, limit: int = 10) -> list[SessionSummary]:
+        if self._db is None:
+            return []
+        rows = self._db.execute("""
+            SELECT s.id, s.program, s.started, s.ended,
+              (SELECT COUNT(DISTINCT json_extract(data, '$.drill')) FROM events e
+                 WHERE e.session = s.id AND e.kind = 'set'),
+              (SELECT COUNT(*) FROM events e WHERE e.session = s.id AND e.kind = 'set'),
+              (SELECT COUNT(*) FROM events e WHERE e.session = s.id AND e.kind = 'cue'),
+              (SELECT COUNT(*) FROM events e WHERE e.session = s.id AND e.kind = 'pain'),
+              (SELECT COALESCE(SUM(json_extract(data, '$.planned')), 0) FROM events e
+                 WHERE e.session = s.id AND e.kind = 'rest'),
+              (SELECT COALESCE(SUM(json_extract(data, '$.actual')), 0) FROM events e
+                 WHERE e.session = s.id AND e.kind = 'rest')
+            FROM sessions s ORDER BY s.id DESC LIMIT ?""", (limit,)).fetchall()
+        return [SessionSummary(*row) for row in rows]
+
+    def close(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
