@@ -23,8 +23,9 @@ class UserError(Exception):
 def _known_errors() -> tuple[type[Exception], ...]:
     from voice_coach.intents import IntentsError
     from voice_coach.program import ProgramError
+    from voice_coach.settings import SettingsError
 
-    errors: list[type[Exception]] = [UserError, ProgramError, IntentsError]
+    errors: list[type[Exception]] = [UserError, ProgramError, IntentsError, SettingsError]
     try:
         from voice_coach.asr import EngineError
         from voice_coach.asr.audio_file import AudioFileError
@@ -126,15 +127,33 @@ def open_log(program_id: str, fresh: bool):
     return log, (saved[1] if saved else None)
 
 
+def settings_from(args: argparse.Namespace):
+    from voice_coach.settings import Settings, load_settings
+
+    names = Settings.__dataclass_fields__
+    return load_settings({k: v for k, v in vars(args).items() if k in names})
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from voice_coach.settings import config_path
+
+    settings, sources = settings_from(args)
+    print(f"config file: {config_path()}")
+    for key, value in vars(settings).items():
+        print(f"{key:13} = {value!r:24} ({sources[key]})")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from voice_coach.coach import Coach
     from voice_coach.runtime import Runtime
     from voice_coach.timers import ScaledClock
 
-    if not (args.text or args.engine == "text"):
+    settings, _ = settings_from(args)
+    if not (args.text or settings.engine == "text"):
         raise UserError("live audio is not available yet: use `voice-coach run --text`")
-    program, parser = _load(args.program)
-    clock = ScaledClock(args.time_scale)
+    program, parser = _load(settings.program)
+    clock = ScaledClock(settings.time_scale)
     log, saved = open_log(program.id, args.fresh)
     runtime = Runtime(Coach(program, saved), clock, TextOutput(), clock.real_seconds, log)
 
@@ -188,15 +207,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the coach")
-    run.add_argument("--program", default="hip-hinge")
-    run.add_argument("--engine", default="auto",
-                     choices=["auto", "vosk", "pocketsphinx", "text"])
+    run.add_argument("--program")
+    run.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx", "text"])
     run.add_argument("--model", help="path to a vosk model folder")
     run.add_argument("--text", action="store_true", help="type commands instead of speaking")
-    run.add_argument("--time-scale", type=float, default=1.0, metavar="X",
-                     help="run timers X times faster")
+    run.add_argument("--time-scale", type=float, metavar="X", help="run timers X times faster")
     run.add_argument("--fresh", action="store_true", help="start over, ignoring saved progress")
     run.set_defaults(func=cmd_run)
+
+    config = sub.add_parser("config", help="show the effective settings and their sources")
+    config.set_defaults(func=cmd_config)
 
     history = sub.add_parser("history", help="recent workouts")
     history.add_argument("--limit", type=int, default=10)
