@@ -198,6 +198,46 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_say(args: argparse.Namespace) -> int:
+    from voice_coach.adapters.tts import Pyttsx3Synthesizer, TTSError
+
+    settings, _ = settings_from(args)
+    voice = settings.voice or "en-us"
+    try:
+        with Pyttsx3Synthesizer() as synth:
+            if args.out:
+                from voice_coach.asr.audio_file import save_wav, to_int16
+
+                samples = synth.render(args.text, rate=settings.rate, voice=voice)
+                save_wav(args.out, to_int16(samples), synth.samplerate)
+                print(f"{args.out}: {len(samples) / synth.samplerate:.2f} s")
+                return 0
+            from voice_coach.adapters.speaker import Speaker
+
+            with Speaker(synth, _device(settings.output_device), rate=settings.rate,
+                         voice=voice) as speaker:
+                speaker.say(args.text)
+                speaker.wait_idle(timeout=60)
+    except TTSError as exc:
+        raise UserError(str(exc)) from None
+    return 0
+
+
+def _device(value: str) -> int | str | None:
+    """A device setting: empty for the default, a number for an index, else a name."""
+    return None if not value else int(value) if value.isdigit() else value
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from voice_coach.adapters.speaker import SpeakerError, list_devices
+
+    try:
+        print(list_devices())
+    except SpeakerError as exc:
+        raise UserError(str(exc)) from None
+    return 0
+
+
 # ---- parser and entry point
 
 
@@ -214,6 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--time-scale", type=float, metavar="X", help="run timers X times faster")
     run.add_argument("--fresh", action="store_true", help="start over, ignoring saved progress")
     run.set_defaults(func=cmd_run)
+
+    say = sub.add_parser("say", help="speak a sentence in the coach's voice")
+    say.add_argument("text")
+    say.add_argument("--out", type=Path, help="write a WAV file instead of playing it")
+    say.set_defaults(func=cmd_say)
+
+    devices = sub.add_parser("devices", help="list audio devices")
+    devices.set_defaults(func=cmd_devices)
 
     config = sub.add_parser("config", help="show the effective settings and their sources")
     config.set_defaults(func=cmd_config)

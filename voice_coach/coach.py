@@ -193,8 +193,8 @@ class Coach(Answers):
     def _finish_program(self, prefix: str) -> list[Command]:
         self.state.phase = DONE
         done = sum(self.state.sets_done.values())
-        return [Play("done"), *self._say(prefix, self.program.summary,
-                                         f"You did {number_words(done)} sets in all.")]
+        sets = f"{number_words(done)} {'set' if done == 1 else 'sets'}"
+        return [Play("done"), *self._say(prefix, self.program.summary, f"You did {sets} in all.")]
 
     # ---- timers: the coach keeps the deadline; the runtime only fires names
 
@@ -237,7 +237,8 @@ class Coach(Answers):
             return []  # a stale timer from before a pause or a change of phase
         mark = name.partition(":")[2]
         if mark == "half":
-            return self._say(f"Halfway. {duration_words(timer.left(self._now))} to go.",
+            left = duration_words(timer.left(self._now)).capitalize()
+            return self._say(f"Halfway. {left} to go.",
                              priority=Priority.CHATTER)
         if mark == "10":
             return self._say("Ten seconds.", priority=Priority.TIMING)
