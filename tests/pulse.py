@@ -1,0 +1,333 @@
+"""A private PulseAudio for live tests: real devices for sounddevice, no hardware needed.
+
+Two null sinks stand in for the world: `room` (its monitor is the coach's microphone, the
+default source) and `speaker` (the default sink, where the coach talks). A recorder runs on
+`speaker.monitor` while the fixture is up, each sample mapped to `time.monotonic()`, so a
+test can say "what did the speaker play between t1 and t2".
+
+    pulse = pulse_fixture()            # in a test module: a module-scoped fixture
+
+    def test_x(pulse):
+        with pulse.capture() as cap:   # record what the speaker plays inside the block
+            ...
+        cap.samples, cap.time_at(i), cap.index_at(t)
+        pulse.play_into_room("cmd.wav")
+
+Needs (apt) pulseaudio, pulseaudio-utils, libasound2-plugins; tests are skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+RATE = 16000  # recordings are 16 kHz mono float32
+START_ARGS = ["pulseaudio", "-D", "--system=false", "--exit-idle-time=-1", "-n",
+              "--load=module-native-protocol-unix", "--load=module-always-sink"]
+
+
+class PulseUnavailable(Exception):
+    """PulseAudio (or the ALSA bridge sounddevice needs) cannot be used here."""
+
+
+def _pactl(*args: str, check: bool = True) -> str:
+    try:
+        result = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        if check:
+            raise PulseUnavailable(f"pactl {' '.join(args)}: {exc}") from exc
+        return ""
+    if check and result.returncode != 0:
+        raise PulseUnavailable(f"pactl {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout if result.returncode == 0 else ""
+
+
+def _server_ready() -> bool:
+    try:
+        return subprocess.run(["pactl", "info"], capture_output=True,
+                              timeout=5).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _other_clients() -> int:
+    """Clients of the server other than this process and pactl itself."""
+    out = _pactl("list", "clients", check=False)
+    count = 0
+    for block in out.split("\n\n"):
+        pid = re.search(r'application\.process\.id = "(\d+)"', block)
+        binary = re.search(r'application\.process\.binary = "([^"]*)"', block)
+        if not pid or int(pid.group(1)) == os.getpid():
+            continue
+        if binary and binary.group(1) == "pactl":
+            continue
+        count += 1
+    return count
+
+
+def rescan_sounddevice() -> None:
+    """sounddevice lists devices once at import; re-initialise PortAudio to see new ones."""
+    import sounddevice as sd
+
+    sd._terminate()
+    sd._initialize()
+
+
+class Recorder:
+    """`parecord` on a source, read continuously; sample i was heard at `t0 + i / RATE`."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._buf = bytearray()
+        self._lock = threading.Lock()
+        self.t0 = float("inf")
+        self._proc: subprocess.Popen | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, warmup_timeout: float = 6.0) -> None:
+        # a small latency makes the null sink render in ~10 ms steps instead of seconds
+        self._proc = subprocess.Popen(
+            ["parecord", f"--device={self.source}", "--raw", "--format=s16le", f"--rate={RATE}",
+             "--channels=1", "--latency-msec=10"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._thread = threading.Thread(target=self._read, name="parecord", daemon=True)
+        self._thread.start()
+        # data only flows once the idle sink has woken up (can take ~2 s): wait for steady flow
+        deadline = time.monotonic() + warmup_timeout
+        while time.monotonic() < deadline:
+            if self.frames > RATE // 5:
+                return
+            time.sleep(0.02)
+        self.stop()
+        raise PulseUnavailable(f"no audio from {self.source} after {warmup_timeout:g} s")
+
+    def _read(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        while True:
+            chunk = os.read(fd, 8192)
+            if not chunk:
+                return
+            now = time.monotonic()
+            with self._lock:
+                self._buf += chunk
+                # each chunk arrives after its last sample was captured: tightest bound wins
+                self.t0 = min(self.t0, now - (len(self._buf) // 2) / RATE)
+
+    @property
+    def frames(self) -> int:
+        return len(self._buf) // 2
+
+    def index_at(self, t: float) -> int:
+        return max(0, int(round((t - self.t0) * RATE)))
+
+    def between(self, start: float, end: float) -> np.ndarray:
+        """What the source carried between two `time.monotonic()` instants."""
+        a, b = self.index_at(start), self.index_at(end)
+        with self._lock:
+            raw = bytes(self._buf[2 * a:2 * b])
+        return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(2.0)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        if self._thread is not None:
+            self._thread.join(2.0)
+
+
+class Capture:
+    """Audio recorded during a `with pulse.capture()` block (plus a short tail)."""
+
+    def __init__(self, recorder: Recorder, tail: float) -> None:
+        self._rec, self._tail = recorder, tail
+        self.samples = np.zeros(0, dtype=np.float32)
+        self.start = self.end = 0.0
+
+    def __enter__(self) -> Capture:
+        self.start = time.monotonic()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.end = time.monotonic() + self._tail
+        # wait for the recorder to have caught up with `end` (chunks come every ~10 ms)
+        deadline = self.end + 2.0
+        while self._rec.frames < self._rec.index_at(self.end) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.samples = self._rec.between(self.start, self.end)
+
+    def time_at(self, index: int | float) -> float:
+        return self.start + index / RATE
+
+    def index_at(self, t: float) -> int:
+        return int(round((t - self.start) * RATE))
+
+
+class PulseAudio:
+    """Start (or reuse) a user PulseAudio with `room` and `speaker` null sinks."""
+
+    def __init__(self, room: str = "room", speaker: str = "speaker") -> None:
+        self.room, self.speaker = room, speaker
+        self.started_daemon = False
+        self._modules: list[str] = []
+        self.recorder = Recorder(f"{speaker}.monitor")
+
+    def start(self) -> PulseAudio:
+        for tool in ("pulseaudio", "pactl", "paplay", "parecord"):
+            if not shutil.which(tool):
+                raise PulseUnavailable(f"{tool} not installed "
+                                       "(apt: pulseaudio pulseaudio-utils libasound2-plugins)")
+        if not _server_ready():
+            result = subprocess.run(START_ARGS, capture_output=True, text=True, timeout=20)
+            for _ in range(50):
+                if _server_ready():
+                    break
+                time.sleep(0.1)
+            else:
+                err = (result.stderr or "").strip().splitlines()
+                raise PulseUnavailable(f"pulseaudio did not start: {err[-1] if err else '?'}")
+            self.started_daemon = True
+        sinks = {line.split("\t")[1] for line in _pactl("list", "short", "sinks").splitlines()
+                 if "\t" in line}
+        for name in (self.room, self.speaker):
+            if name not in sinks:
+                self._modules.append(_pactl("load-module", "module-null-sink",
+                                            f"sink_name={name}").strip())
+        _pactl("set-default-source", f"{self.room}.monitor")
+        _pactl("set-default-sink", self.speaker)
+        self._check_sounddevice()
+        self.recorder.start()
+        return self
+
+    def _check_sounddevice(self) -> None:
+        try:
+            import sounddevice as sd
+        except OSError as exc:
+            raise PulseUnavailable(f"sounddevice unusable: {exc}") from exc
+        rescan_sounddevice()
+        names = {d["name"] for d in sd.query_devices()}
+        if not names & {"pulse", "default"}:
+            raise PulseUnavailable("sounddevice sees no `pulse`/`default` device "
+                                   "(apt: libasound2-plugins)")
+
+    def stop(self) -> None:
+        self.recorder.stop()
+        if not (self._modules or self.started_daemon) or _other_clients():
+            return  # nothing of ours, or someone else is using the server: leave it as it is
+        for module in reversed(self._modules):
+            _pactl("unload-module", module, check=False)
+        self._modules.clear()
+        if self.started_daemon:
+            subprocess.run(["pulseaudio", "--kill"], capture_output=True, timeout=10)
+            self.started_daemon = False
+
+    def __enter__(self) -> PulseAudio:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- helpers for tests
+
+    def play_into_room(self, wav: Path | str, wait: bool = True) -> subprocess.Popen:
+        """Play a WAV where the coach's microphone (room.monitor) hears it."""
+        proc = subprocess.Popen(["paplay", f"--device={self.room}", str(wav)])
+        if wait:
+            proc.wait(60)
+        return proc
+
+    def kill_streams(self, pid: int | None = None) -> int:
+        """Kill this process's playback streams server-side, as if the device went away."""
+        if not any("module-cli-protocol-unix" in line
+                   for line in _pactl("list", "short", "modules").splitlines()):
+            self._modules.append(_pactl("load-module", "module-cli-protocol-unix").strip())
+        pid = os.getpid() if pid is None else pid
+        killed = 0
+        for block in _pactl("list", "sink-inputs").split("\n\n"):
+            index = re.search(r"Sink Input #(\d+)", block)
+            owner = re.search(r'application\.process\.id = "(\d+)"', block)
+            if index and owner and int(owner.group(1)) == pid:
+                subprocess.run(["pacmd", "kill-sink-input", index.group(1)],
+                               capture_output=True, timeout=10)
+                killed += 1
+        return killed
+
+    def capture(self, tail: float = 0.15) -> Capture:
+        """Record what the speaker plays inside a `with` block, plus `tail` seconds after."""
+        return Capture(self.recorder, tail)
+
+    def record_speaker(self, seconds: float) -> np.ndarray:
+        """Wait `seconds` and return what the speaker played meanwhile."""
+        with self.capture(tail=0.0) as cap:
+            time.sleep(seconds)
+        return cap.samples
+
+
+def pulse_fixture(scope: str = "module", **kwargs):
+    """A pytest fixture giving a started `PulseAudio`, or skipping with the reason."""
+    import pytest
+
+    @pytest.fixture(scope=scope)
+    def pulse():
+        pa = PulseAudio(**kwargs)
+        try:
+            pa.start()
+        except (PulseUnavailable, OSError, subprocess.SubprocessError) as exc:
+            pa.stop()
+            pytest.skip(f"PulseAudio unavailable: {exc}")
+        try:
+            yield pa
+        finally:
+            pa.stop()
+
+    return pulse
+
+
+# ---- analysis helpers
+
+
+def loud(samples: np.ndarray, threshold: float = 0.01, window: int = 80) -> np.ndarray:
+    """Boolean per sample: peak over a short window (5 ms at 16 kHz) above `threshold`."""
+    x = np.abs(samples)
+    if len(x) < window:
+        return x > threshold
+    padded = np.pad(x, (window // 2, window - window // 2 - 1), mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, window)
+    return windows.max(axis=1) > threshold
+
+
+def first_sound(samples: np.ndarray, threshold: float = 0.01) -> int | None:
+    idx = np.flatnonzero(np.abs(samples) > threshold)
+    return int(idx[0]) if len(idx) else None
+
+
+def last_sound(samples: np.ndarray, threshold: float = 0.01) -> int | None:
+    idx = np.flatnonzero(np.abs(samples) > threshold)
+    return int(idx[-1]) if len(idx) else None
+
+
+def locate(haystack: np.ndarray, needle: np.ndarray) -> tuple[int, float]:
+    """Best offset of `needle` in `haystack` by normalised cross-correlation: (offset, score)."""
+    n = len(haystack) + len(needle)
+    size = 1 << (n - 1).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(haystack, size) * np.conj(np.fft.rfft(needle, size)), size)
+    corr = corr[: len(haystack) - len(needle) + 1] if len(haystack) >= len(needle) else corr[:1]
+    # normalise by the haystack energy under each placement
+    csum = np.concatenate([[0.0], np.cumsum(haystack.astype(np.float64) ** 2)])
+    energy = csum[len(needle):] - csum[: len(csum) - len(needle)]
+    denom = np.sqrt(np.maximum(energy[: len(corr)], 1e-12) * float(np.sum(needle**2)))
+    score = corr / denom
+    best = int(np.argmax(score))
+    return best, float(score[best])

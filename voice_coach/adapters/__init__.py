@@ -1,0 +1,1 @@
+"""Adapters: the real devices and engines behind the coach's ports."""
