@@ -100,3 +100,8 @@ def load_settings(flags: dict[str, Any] | None = None,
                 f"--{key.replace('_', '-')}"
     _check(values, sources)
     return Settings(**values), sources
+
+
+def device_arg(value: str) -> int | str | None:
+    """A device setting as sounddevice wants it: None (default), an index, or a name."""
+    return None if not value else int(value) if value.isdigit() else value
