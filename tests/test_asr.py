@@ -1,0 +1,282 @@
+"""Real decoders on real (espeak-ng rendered) audio: grammar, recognition, rejection, endpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pocketsphinx
+import pytest
+from audio_util import espeak_available, mix, noise_burst, noise_files, pad, render
+
+from voice_coach.asr import EngineError, open_engine, recognize_file
+from voice_coach.asr.audio_file import load_wav, save_wav
+from voice_coach.asr.endpoint import barge_in_finisher, split_utterances
+from voice_coach.asr.grammar import (
+    extra_dict_path,
+    grammar_words,
+    phrases,
+    read_dict,
+    to_fsm,
+    to_jsgf,
+    word_grammar,
+)
+from voice_coach.asr.pocketsphinx_engine import MissingWordsError, PocketsphinxEngine
+from voice_coach.asr.recognize import recognize_samples
+from voice_coach.intents import Grammar, IntentParser
+from voice_coach.program import load_program
+
+pytestmark = [
+    pytest.mark.audio,
+    pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed"),
+]
+
+VOICES = [("en-us+klatt", 150), ("en-us+klatt4", 170)]
+COMMANDS = {  # text -> (intent, slots)
+    "next drill": ("next_drill", {}),
+    "what's the cue": ("cue", {}),
+    "rest thirty seconds": ("rest", {"seconds": 30}),
+    "stop": ("stop", {}),
+    "go to the wall tap": ("goto_drill", {"drill": "wall-tap-hip-hinge"}),
+    "previous drill": ("previous_drill", {}),
+    "how much time is left": ("time_left", {}),
+    "pause": ("pause", {}),
+    "resume": ("resume", {}),
+    "skip the rest": ("skip_rest", {}),
+    "add fifteen seconds": ("add_time", {"seconds": 15}),
+    "repeat that": ("repeat", {}),
+    "common mistakes": ("mistakes", {}),
+    "end the workout": ("end_workout", {}),
+    "next step": ("next_step", {}),
+    "my back hurts": ("pain", {"body_part": "back"}),
+    "list the drills": ("list_drills", {}),
+    "what drill is this": ("current_drill", {}),
+    "louder": ("louder", {}),
+    "help": ("help", {}),
+}
+NEGATIVES = [
+    "my hamstrings feel tight", "hello there", "one two three", "I need some water",
+    "can you turn the music down", "where is my phone", "the weather is nice today",
+    "did you see the game last night", "keep your chest tall", "rest over, set two of three",
+    "squeeze your glutes at the top", "put a pad on the floor and kneel on it", "okay",
+    "pass me that towel", "how was your weekend",
+]
+
+
+@pytest.fixture(scope="session")
+def grammar() -> Grammar:
+    return Grammar.load(load_program("hip-hinge"))
+
+
+@pytest.fixture(scope="session")
+def parser(grammar: Grammar) -> IntentParser:
+    return IntentParser(grammar)
+
+
+@pytest.fixture(scope="session")
+def engine(grammar: Grammar) -> PocketsphinxEngine:
+    return PocketsphinxEngine(grammar)
+
+
+@pytest.fixture(scope="session")
+def renders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("renders")
+
+
+@pytest.fixture(scope="session")
+def noise() -> np.ndarray:
+    files = noise_files()
+    if not files:
+        pytest.skip("shared/audio/noise is missing")
+    return load_wav(files[0])
+
+
+# ---- grammar
+
+
+def test_grammar_words_all_have_pronunciations(grammar: Grammar) -> None:
+    words = grammar_words(grammar)
+    assert {"next", "drill", "stop", "kettlebell"} <= words
+    decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    extra = read_dict(extra_dict_path())
+    missing = [w for w in words if decoder.lookup_word(w) is None and w not in extra]
+    assert missing == []
+
+
+def test_jsgf_is_factored_and_parses(grammar: Grammar) -> None:
+    wg = word_grammar(grammar)
+    jsgf = to_jsgf(wg)
+    assert jsgf.count("public <intent_") == len(grammar.intents.intents)
+    assert "<list_drill>" in jsgf and "<list_seconds>" in jsgf
+    assert len(jsgf) < 60_000  # no sentence enumeration
+    decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    for word, phones in read_dict(extra_dict_path()).items():
+        decoder.add_word(word, phones, True)
+    assert decoder.parse_jsgf(jsgf, "commands.command") is not None
+
+
+def test_fsm_accepts_exactly_the_phrases(grammar: Grammar, parser: IntentParser) -> None:
+    wg = word_grammar(grammar)
+    fsm = to_fsm(wg)
+    arcs: dict[int, dict[str, set[int]]] = {}
+    for a, b, w in fsm.arcs:
+        arcs.setdefault(a, {}).setdefault(w, set()).add(b)
+
+    def accepts(text: str) -> bool:
+        states = {fsm.start}
+        for word in text.split():
+            states = {t for s in states for t in arcs.get(s, {}).get(word, ())}
+        return fsm.final in states
+
+    every = phrases(wg)
+    rng = np.random.default_rng(0)
+    for text in rng.choice(every, size=300, replace=False):
+        assert accepts(str(text)), text
+        assert parser.parse(str(text)) is not None, text
+    assert not accepts("next drill please please")
+    assert not accepts("hello there")
+
+
+def test_missing_word_fails_loudly(tmp_path: Path) -> None:
+    folder = tmp_path / "en"
+    folder.mkdir()
+    (folder / "x.yaml").write_text(
+        "language: en\nintents:\n  stop:\n    data:\n      - sentences:\n"
+        "          - 'stop [zorblax]'\n", encoding="utf-8")
+    tiny = Grammar.load(load_program("hip-hinge"), folder)
+    with pytest.raises(MissingWordsError, match="zorblax"):
+        PocketsphinxEngine(tiny)
+
+
+# ---- recognition and rejection
+
+
+def _commands(renders: Path) -> list[tuple[str, str, np.ndarray]]:
+    return [(text, voice, pad(render(text, renders, voice, rate)))
+            for text in COMMANDS for voice, rate in VOICES]
+
+
+def _score(engine: PocketsphinxEngine, parser: IntentParser,
+           clips: list[tuple[str, str, np.ndarray]]) -> tuple[list[str], list[str], list[float]]:
+    wrong, missed, times = [], [], []
+    for text, voice, x in clips:
+        rec = recognize_samples(x, engine, parser)
+        times.append(rec.seconds)
+        want = COMMANDS[text]
+        if rec.intent is None:
+            missed.append(f"{text} [{voice}] -> rejected ({rec.text!r}: {rec.reason})")
+        elif (rec.intent.name, rec.intent.slots) != want:
+            wrong.append(f"{text} [{voice}] -> {rec.intent.name} {rec.intent.slots}")
+    return wrong, missed, times
+
+
+def test_commands_clean(engine: PocketsphinxEngine, parser: IntentParser,
+                        renders: Path) -> None:
+    clips = _commands(renders)
+    wrong, missed, times = _score(engine, parser, clips)
+    # Measured: 1 wrong ("fifteen" -> "fifty"), ~25 % rejected by the gate. See the README notes:
+    # the rejection gate is a first cut and costs accepted commands.
+    assert len(wrong) <= 2, wrong
+    assert len(missed) <= len(clips) * 2 // 5, missed  # >= 60 % accepted
+    assert float(np.median(times)) < 0.25  # generous for CI; ~50-90 ms on a 2-core box
+
+
+def test_commands_at_12_db(engine: PocketsphinxEngine, parser: IntentParser, renders: Path,
+                           noise: np.ndarray) -> None:
+    rng = np.random.default_rng(12)
+    clips = [(t, v, mix(x, noise, 12, rng)) for t, v, x in _commands(renders)]
+    wrong, missed, _ = _score(engine, parser, clips)
+    # Weak today (measured ~40 % accepted, a few wrong): this pins it so it cannot get worse.
+    assert len(wrong) <= 4, wrong
+    assert len(missed) <= len(clips) * 3 // 4, missed
+
+
+def test_non_commands_rejected(engine: PocketsphinxEngine, parser: IntentParser,
+                               renders: Path, noise: np.ndarray) -> None:
+    rng = np.random.default_rng(3)
+    clips = [(t, pad(render(t, renders, "en-us+klatt3", 160))) for t in NEGATIVES]
+    clips += [("white noise", noise_burst(1.0, rng, "white", 2000)),
+              ("pink noise", noise_burst(1.0, rng, "pink", 4000)),
+              ("dishes", noise[16000:40000]),
+              ("room tone", rng.normal(0, 20, 16000).astype(np.int16)),
+              ("digital silence", np.zeros(16000, dtype=np.int16))]
+    accepted = []
+    for text, x in clips:
+        rec = recognize_samples(x, engine, parser)
+        if rec.intent is not None:
+            accepted.append(f"{text!r} -> {rec.text!r} {rec.intent.name} ({rec.confidence})")
+    assert not [a for a in accepted if "noise" in a or "silence" in a or "tone" in a or
+                "dishes" in a], accepted
+    # Measured: 3 of 15 spoken negatives still get through (e.g. the coach's own "rest over,
+    # set two of three" -> "rest over" -> skip_rest). Known weakness; must not get worse.
+    assert len(accepted) <= 4, accepted
+
+
+def test_recognize_file_shape(engine: PocketsphinxEngine, parser: IntentParser,
+                              renders: Path, tmp_path: Path) -> None:
+    path = tmp_path / "cmd.wav"
+    save_wav(path, pad(render("rest thirty seconds", renders, "en-us+klatt", 150)))
+    out = recognize_file(path, engine, parser)
+    assert set(out) == {"file", "text", "intent", "slots", "confidence", "engine", "seconds"}
+    assert out["intent"] == "rest" and out["slots"] == {"seconds": 30}
+    assert out["engine"] == "pocketsphinx" and 0 < out["confidence"] <= 1
+    json.dumps(out)
+
+
+def test_open_engine_choices(grammar: Grammar, tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOSK_MODEL_PATH", str(tmp_path / "none"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert open_engine("auto", grammar).name == "pocketsphinx"
+    with pytest.raises(EngineError, match="voice-coach model download") as info:
+        open_engine("vosk", grammar)
+    assert "\n" not in str(info.value)
+    with pytest.raises(EngineError, match="not a Vosk model"):
+        open_engine("vosk", grammar, model=str(tmp_path))
+    with pytest.raises(EngineError, match="unknown engine"):
+        open_engine("whisper", grammar)
+
+
+# ---- endpointing
+
+
+def test_endpointer_finds_padded_utterances(engine: PocketsphinxEngine,
+                                           parser: IntentParser, renders: Path) -> None:
+    rng = np.random.default_rng(5)
+    room = lambda s: rng.normal(0, 3, int(s * 16000)).astype(np.int16)  # noqa: E731
+    a = render("next drill", renders, "en-us+klatt", 150)
+    b = render("how much time is left", renders, "en-us+klatt4", 150)
+    stream = np.concatenate([room(1.0), a, room(1.2), b, room(1.0)])
+    for chunk_ms in (10, 30):
+        utts = split_utterances(stream, chunk_ms=chunk_ms, engine=engine)
+        assert [u.reason for u in utts] == ["silence", "silence"]
+        assert abs(utts[0].start - 1.0) < 0.35
+        assert abs(utts[1].start - (2.2 + len(a) / 16000)) < 0.35
+        texts = [u.hypotheses[0].text for u in utts]
+        assert [parser.parse(t).name for t in texts] == ["next_drill", "time_left"], texts
+
+
+def test_endpointer_cuts_long_speech_and_finishes_early(engine: PocketsphinxEngine,
+                                                       parser: IntentParser,
+                                                       renders: Path) -> None:
+    rng = np.random.default_rng(6)
+    talk = render("keep your chest tall and send your hips back toward the wall, then squeeze "
+                  "your glutes and drive your hips forward until you stand tall", renders,
+                  "en-us+klatt", 130)
+    assert len(talk) > 4.5 * 16000
+    stream = np.concatenate([rng.normal(0, 30, 8000).astype(np.int16), talk,
+                             rng.normal(0, 30, 16000).astype(np.int16)])
+    utts = split_utterances(stream, max_seconds=4.0)
+    assert utts[0].reason == "max_length" and len(utts[0].samples) <= 4.1 * 16000
+    # the rest of that speech is skipped until a pause; no utterance is longer than the cap
+    assert all(len(u.samples) <= 4.1 * 16000 for u in utts)
+
+    stop = np.concatenate([rng.normal(0, 30, 8000).astype(np.int16),
+                           render("stop", renders, "en-us+klatt", 150),
+                           rng.normal(0, 30, 16000).astype(np.int16)])
+    early = split_utterances(stop, chunk_ms=20, engine=engine,
+                             early_finish=barge_in_finisher(parser))
+    assert early and early[0].reason == "early"
+    assert parser.parse(early[0].hypotheses[0].text).name == "stop"
