@@ -145,16 +145,40 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    settings, _ = settings_from(args)
+    program, parser = _load(settings.program)
+    log, saved = open_log(program.id, args.fresh)
+    finished = False
+    try:
+        if args.text or settings.engine == "text":
+            finished = run_text(settings, program, parser, log, saved)
+        else:
+            finished = run_live_audio(settings, program, parser, log, saved, args.wait_for_audio)
+    finally:
+        if not finished:  # a finished workout already closed its session
+            log.end_session(finished=False)
+        log.close()
+    return 0
+
+
+def run_live_audio(settings, program, parser, log, saved, wait: bool) -> bool:
+    from voice_coach.adapters.mic import MicError
+    from voice_coach.adapters.speaker import SpeakerError
+    from voice_coach.live import run_live
+
+    try:
+        runtime = run_live(settings, program, parser, log, saved, wait)
+    except (MicError, SpeakerError) as exc:
+        raise UserError(f"{exc} (or type instead: voice-coach run --text)") from None
+    return runtime.finished
+
+
+def run_text(settings, program, parser, log, saved) -> bool:
     from voice_coach.coach import Coach
     from voice_coach.runtime import Runtime
     from voice_coach.timers import ScaledClock
 
-    settings, _ = settings_from(args)
-    if not (args.text or settings.engine == "text"):
-        raise UserError("live audio is not available yet: use `voice-coach run --text`")
-    program, parser = _load(settings.program)
     clock = ScaledClock(settings.time_scale)
-    log, saved = open_log(program.id, args.fresh)
     runtime = Runtime(Coach(program, saved), clock, TextOutput(), clock.real_seconds, log)
 
     def read_stdin() -> None:
@@ -164,13 +188,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         runtime.post_end()
 
     threading.Thread(target=read_stdin, name="stdin", daemon=True).start()
-    try:
-        runtime.run()
-    finally:
-        if not runtime.finished:
-            log.end_session(finished=False)
-        log.close()
-    return 0
+    runtime.run()
+    return runtime.finished
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -200,6 +219,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_say(args: argparse.Namespace) -> int:
     from voice_coach.adapters.tts import Pyttsx3Synthesizer, TTSError
+    from voice_coach.settings import device_arg
 
     settings, _ = settings_from(args)
     voice = settings.voice or "en-us"
@@ -214,18 +234,13 @@ def cmd_say(args: argparse.Namespace) -> int:
                 return 0
             from voice_coach.adapters.speaker import Speaker
 
-            with Speaker(synth, _device(settings.output_device), rate=settings.rate,
+            with Speaker(synth, device_arg(settings.output_device), rate=settings.rate,
                          voice=voice) as speaker:
                 speaker.say(args.text)
                 speaker.wait_idle(timeout=60)
     except TTSError as exc:
         raise UserError(str(exc)) from None
     return 0
-
-
-def _device(value: str) -> int | str | None:
-    """A device setting: empty for the default, a number for an index, else a name."""
-    return None if not value else int(value) if value.isdigit() else value
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -235,6 +250,77 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print(list_devices())
     except SpeakerError as exc:
         raise UserError(str(exc)) from None
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from voice_coach.doctor import run_checks
+
+    settings, _ = settings_from(args)
+    checks = run_checks(settings)
+    for check in checks:
+        print(f"{'✓' if check.ok else '✗'} {check.name}: {check.detail}")
+        if not check.ok and check.fix:
+            print(f"    fix: {check.fix}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    from voice_coach import service
+
+    try:
+        print({"install": service.install, "uninstall": service.uninstall,
+               "status": service.status, "show": service.unit_text}[args.action]())
+    except (service.ServiceError, OSError) as exc:
+        raise UserError(str(exc)) from None
+    return 0
+
+
+def cmd_recognize(args: argparse.Namespace) -> int:
+    from voice_coach.asr import AudioFileError, open_engine, recognize_file
+
+    settings, _ = settings_from(args)
+    _, parser = _load(settings.program)
+    engine = open_engine(settings.engine, parser.grammar, settings.model or None,
+                         settings.denoise)
+    failures = 0
+    for path in args.files:
+        try:
+            result = recognize_file(path, engine, parser)
+        except AudioFileError as exc:
+            print(f"voice-coach: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        if args.json:
+            print(json.dumps(result), flush=True)
+        else:
+            meaning = result["intent"] or "(not a command)"
+            print(f"{path}: {result['text']!r} -> {meaning} {result['slots'] or ''} "
+                  f"[{result['confidence']:.2f}, {result['seconds'] * 1000:.0f} ms]".rstrip())
+    return EXIT_BAD_INPUT if failures else 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from voice_coach.asr.vosk_engine import download_vosk_model
+
+    path = download_vosk_model(args.lang)
+    print(f"vosk model ready: {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from voice_coach.adapters.tts import Pyttsx3Synthesizer
+    from voice_coach.asr import open_engine
+    from voice_coach.demo import run_demo
+
+    settings, _ = settings_from(args)
+    program, parser = _load(settings.program)
+    engine = open_engine(settings.engine, parser.grammar, settings.model or None,
+                         settings.denoise)
+    with Pyttsx3Synthesizer() as synth:
+        summary = run_demo(args.out, engine, parser, program, synth)
+    print(f"{args.out / 'session.wav'}: {summary['seconds']} s, {summary['user_lines']} things "
+          f"said, {summary['acted']} acted on; transcript: {args.out / 'transcript.jsonl'}")
     return 0
 
 
@@ -253,7 +339,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--text", action="store_true", help="type commands instead of speaking")
     run.add_argument("--time-scale", type=float, metavar="X", help="run timers X times faster")
     run.add_argument("--fresh", action="store_true", help="start over, ignoring saved progress")
+    run.add_argument("--wait-for-audio", action="store_true",
+                     help="wait for a microphone instead of exiting (for the boot service)")
     run.set_defaults(func=cmd_run)
+
+    recognize = sub.add_parser("recognize", help="what the coach hears in WAV files")
+    recognize.add_argument("files", nargs="+", type=Path)
+    recognize.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"])
+    recognize.add_argument("--model", help="path to a vosk model folder")
+    recognize.add_argument("--json", action="store_true")
+    recognize.set_defaults(func=cmd_recognize)
+
+    demo = sub.add_parser("demo", help="render a hands-free session to session.wav")
+    demo.add_argument("--out", type=Path, default=Path("demo"))
+    demo.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"])
+    demo.set_defaults(func=cmd_demo)
+
+    model = sub.add_parser("model", help="download a vosk model (needs a network)")
+    model.add_argument("action", choices=["download"])
+    model.add_argument("--lang", default="en-us")
+    model.set_defaults(func=cmd_model)
 
     say = sub.add_parser("say", help="speak a sentence in the coach's voice")
     say.add_argument("text")
@@ -262,6 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     devices = sub.add_parser("devices", help="list audio devices")
     devices.set_defaults(func=cmd_devices)
+
+    doctor = sub.add_parser("doctor", help="check audio, speech, engine and disk, with fixes")
+    doctor.set_defaults(func=cmd_doctor)
+
+    service = sub.add_parser("service", help="run the coach at boot (systemd user unit)")
+    service.add_argument("action", choices=["install", "uninstall", "status", "show"])
+    service.set_defaults(func=cmd_service)
 
     config = sub.add_parser("config", help="show the effective settings and their sources")
     config.set_defaults(func=cmd_config)

@@ -1,0 +1,116 @@
+"""Microphone input with sounddevice: 16 kHz mono int16 blocks, reopened if the device goes away."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sys
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+
+from voice_coach.asr.audio_file import resample, to_int16
+
+RATE = 16000
+BLOCK_SECONDS = 0.03
+
+
+class MicError(RuntimeError):
+    """No usable input device."""
+
+
+class Microphone:
+    """Captures at 16 kHz when the device allows it, else at its native rate, resampled."""
+
+    def __init__(self, device: int | str | None = None) -> None:
+        self.device = device
+        self._blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=400)
+        self._closed = threading.Event()
+        self._stream = None
+        self._rate = RATE
+        self.reopens = 0
+
+    def _open(self) -> None:
+        import sounddevice as sd
+
+        try:
+            sd.check_input_settings(device=self.device, samplerate=RATE, channels=1,
+                                    dtype="int16")
+            rate = RATE
+        except Exception:
+            info = sd.query_devices(self.device, "input")
+            rate = int(info["default_samplerate"])
+        self._rate = rate
+
+        def callback(indata: np.ndarray, frames: int, _time, status) -> None:
+            try:
+                self._blocks.put_nowait(indata[:, 0].copy())
+            except queue.Full:  # the consumer stalled: drop the oldest audio, keep the newest
+                self._blocks.get_nowait()
+
+        stream = sd.InputStream(device=self.device, samplerate=rate, channels=1, dtype="int16",
+                                blocksize=int(rate * BLOCK_SECONDS), callback=callback)
+        stream.start()
+        self._stream = stream
+
+    def open(self) -> None:
+        """Open the device now; raise MicError with one line if there is none."""
+        try:
+            self._open()
+        except Exception as exc:
+            raise MicError(f"cannot open the microphone ({exc}); check `voice-coach devices`") \
+                from None
+
+    def _reopen_with_backoff(self) -> None:
+        delay = 0.5
+        while not self._closed.is_set():
+            try:
+                self._open()
+                self.reopens += 1
+                print("voice-coach: microphone is back", file=sys.stderr)
+                return
+            except Exception:
+                self._closed.wait(delay)
+                delay = min(delay * 2, 5.0)
+
+    @staticmethod
+    def rescan() -> None:
+        """Let PortAudio see devices plugged in since start-up."""
+        import sounddevice as sd
+
+        sd._terminate()
+        sd._initialize()
+
+    def frames(self) -> Iterator[np.ndarray]:
+        """Yield int16 16 kHz blocks until closed; survive the device vanishing."""
+        if self._stream is None:
+            self.open()
+        warned = False
+        while not self._closed.is_set():
+            try:
+                block = self._blocks.get(timeout=1.0)
+            except queue.Empty:
+                stream = self._stream
+                if stream is not None and not stream.active and not self._closed.is_set():
+                    if not warned:
+                        print("voice-coach: microphone lost, waiting for it", file=sys.stderr)
+                        warned = True
+                    self._close_stream()
+                    self._reopen_with_backoff()
+                    warned = False
+                continue
+            if self._rate != RATE:
+                block = to_int16(resample(block / 32768.0, self._rate, RATE))
+            yield block
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._close_stream()
+

@@ -1,0 +1,171 @@
+"""A rendered hands-free session: the real runtime, recogniser and TTS on a virtual timeline.
+
+The user's lines are spoken by espeak-ng in another voice, decoded by the real recogniser and
+judged by the same self-hearing guard as the live loop; the coach's replies are rendered by the
+real TTS. Everything lands on one timeline: `session.wav` plus `transcript.jsonl`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voice_coach.adapters.tts import DEFAULT_RATE, read_wav, step_rate
+from voice_coach.asr.audio_file import load_wav, resample, save_wav, to_int16
+from voice_coach.coach import Coach
+from voice_coach.events import Heard, Priority, Started
+from voice_coach.listener import Listener
+from voice_coach.paths import data_dir
+from voice_coach.runtime import Runtime
+from voice_coach.timers import ManualClock
+
+RATE = 16000
+USER_VOICE = ("en-us+klatt", 150)  # a different voice from the coach's
+# (what the user says, seconds of quiet before it; "barge" = talk over the coach, "wait" = idle)
+SCRIPT: list[tuple[str, float]] = [
+    ("next step", 0.8), ("what's the cue", 0.8), ("go", 1.0), ("man this is heavy", 4.0),
+    ("done", 3.0), ("how much time is left", 8.0), ("add fifteen seconds", 1.0), ("wait", 50),
+    ("done", 6.0), ("skip rest", 3.0), ("done", 6.0), ("next drill", 1.5), ("barge:stop", 1.5),
+    ("cue for my back", 1.0), ("end workout", 1.0), ("yes", 0.8),
+]
+
+
+@dataclass
+class Timeline:
+    """Clips on one track; coach speech never overlaps, a stop cuts what is playing."""
+
+    clips: list[tuple[float, np.ndarray, str]] = field(default_factory=list)
+
+    def place(self, start: float, samples: np.ndarray, who: str) -> float:
+        self.clips.append((start, samples, who))
+        return start + len(samples) / RATE
+
+    def cut(self, at: float) -> None:
+        kept = []
+        for start, samples, who in self.clips:
+            if who == "coach" and start >= at:
+                continue
+            if who == "coach" and start + len(samples) / RATE > at:
+                samples = samples[: int((at - start) * RATE)]
+            kept.append((start, samples, who))
+        self.clips = kept
+
+    def mix(self) -> np.ndarray:
+        end = max((s + len(x) / RATE for s, x, _ in self.clips), default=0.0)
+        out = np.zeros(int(end * RATE) + RATE, dtype=np.float32)
+        for start, samples, _ in self.clips:
+            i = int(start * RATE)
+            out[i:i + len(samples)] += samples
+        return np.clip(out, -1.0, 1.0)
+
+
+class DemoOutput:
+    """The runtime's Output, writing onto the timeline instead of a sound card."""
+
+    def __init__(self, clock: ManualClock, synth, earcons: dict[str, np.ndarray]) -> None:
+        self.clock, self.synth, self.earcons = clock, synth, earcons
+        self.timeline = Timeline()
+        self.transcript: list[dict] = []
+        self.busy_until = 0.0
+        self.busy_priority = 0
+        self.rate_steps = 0
+
+    def _log(self, who: str, text: str, **extra) -> None:
+        self.transcript.append({"t": round(self.clock.now(), 2), "who": who, "text": text,
+                                **extra})
+
+    def say(self, text: str, priority: int) -> None:
+        now = self.clock.now()
+        if self.busy_until > now and priority == Priority.TIMING > self.busy_priority:
+            self.timeline.cut(now)
+            self.busy_until = now
+        start = max(now, self.busy_until)
+        audio = self.synth.render(text, rate=step_rate(DEFAULT_RATE, self.rate_steps))
+        samples = resample(audio, self.synth.samplerate, RATE).astype(np.float32)
+        self.busy_until = self.timeline.place(start, samples * 0.8, "coach")
+        self.busy_priority = priority
+        self.transcript.append({"t": round(start, 2), "who": "coach", "text": text})
+
+    def play(self, earcon: str) -> None:
+        if earcon in self.earcons:
+            self.timeline.place(self.clock.now(), self.earcons[earcon], "earcon")
+
+    def stop_speaking(self) -> None:
+        self.timeline.cut(self.clock.now())
+        self.busy_until = min(self.busy_until, self.clock.now())
+        self._log("coach", "[stopped talking]")
+
+    def set_voice(self, rate_steps: int, volume_steps: int) -> None:
+        self.rate_steps += rate_steps
+
+    def timer(self, name: str) -> None:
+        self._log("timer", name)
+
+    def record(self, kind: str, data: dict) -> None:
+        pass
+
+
+def load_earcons() -> dict[str, np.ndarray]:
+    earcons = {}
+    for path in sorted((data_dir("audio") / "earcons").glob("*.wav")):
+        samples, rate = read_wav(path)
+        earcons[path.stem] = resample(samples, rate, RATE).astype(np.float32) * 0.5
+    return earcons
+
+
+def render_user(text: str) -> np.ndarray:
+    voice, wpm = USER_VOICE
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "u.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text],
+                       check=True, capture_output=True)
+        return load_wav(wav)
+
+
+def run_demo(out_dir: Path, engine, parser, program, synth) -> dict:
+    clock = ManualClock()
+    sink = DemoOutput(clock, synth, load_earcons())
+    runtime = Runtime(Coach(program), clock, sink)
+    listener = Listener(engine, parser, is_speaking=lambda: sink.busy_until > clock.now())
+    runtime.dispatch(Started(0.0))
+    acted = 0
+    for line, gap in SCRIPT:
+        if line == "wait":
+            runtime.advance(clock, gap)
+            continue
+        barge = line.startswith("barge:")
+        text = line.removeprefix("barge:")
+        if not barge:  # a person waits for the coach to finish, then speaks
+            while sink.busy_until > clock.now():
+                runtime.advance(clock, sink.busy_until - clock.now())
+        runtime.advance(clock, gap)
+        samples = render_user(text)
+        start = clock.now()
+        sink.timeline.place(start, samples.astype(np.float32) / 32768.0, "user")
+        speaking = sink.busy_until > start
+        runtime.advance(clock, len(samples) / RATE)
+        verdict = listener.judge(samples, speaking=speaking)
+        sink.transcript.append({"t": round(start, 2), "who": "user", "text": text,
+                                "heard": verdict.text, "intent": verdict.intent.name
+                                if verdict.intent else None, "verdict": verdict.reason,
+                                "confidence": round(verdict.confidence, 3)})
+        if verdict.intent:
+            acted += 1
+            runtime.dispatch(Heard(verdict.intent, clock.now()))
+        if runtime.finished:
+            break
+    runtime.advance(clock, max(0.0, sink.busy_until - clock.now()) + 1.0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    audio = sink.timeline.mix()
+    save_wav(out_dir / "session.wav", to_int16(audio))
+    transcript = sorted(sink.transcript, key=lambda e: e["t"])
+    with open(out_dir / "transcript.jsonl", "w", encoding="utf-8") as f:
+        for entry in transcript:
+            f.write(json.dumps(entry) + "\n")
+    return {"seconds": round(len(audio) / RATE, 1), "user_lines": sum(
+        1 for e in transcript if e["who"] == "user"), "acted": acted}
