@@ -12,8 +12,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-import numpy as np
-
+from voice_coach.asr.endpoint import Utterance
 from voice_coach.listener import Listener, Verdict
 from voice_coach.runtime import Runtime
 
@@ -95,12 +94,13 @@ def status_text(runtime: Runtime) -> str:
             f"| set {state.set_number}/{drill.prescription.sets}{clock}")
 
 
-def listen(utterances: Iterable[np.ndarray], listener: Listener, runtime: Runtime,
+def listen(utterances: Iterable[Utterance], listener: Listener, runtime: Runtime,
            report=None) -> None:
     """Judge each utterance and post what should be acted on; runs on the listening thread."""
-    for samples in utterances:
+    for utterance in utterances:
+        early = utterance.hypotheses if utterance.reason == "early" else None
         try:
-            verdict: Verdict = listener.judge(samples)
+            verdict: Verdict = listener.judge(utterance.samples, hypotheses=early)
         except Exception as exc:  # a recogniser failure loses one utterance, not the session
             print(f"voice-coach: recogniser error: {exc}", file=sys.stderr)
             continue
@@ -111,7 +111,7 @@ def listen(utterances: Iterable[np.ndarray], listener: Listener, runtime: Runtim
     runtime.post_end()
 
 
-def start_listening(utterances: Iterable[np.ndarray], listener: Listener, runtime: Runtime,
+def start_listening(utterances: Iterable[Utterance], listener: Listener, runtime: Runtime,
                     report=None) -> threading.Thread:
     thread = threading.Thread(target=listen, args=(utterances, listener, runtime, report),
                               name="listener", daemon=True)
@@ -119,14 +119,13 @@ def start_listening(utterances: Iterable[np.ndarray], listener: Listener, runtim
     return thread
 
 
-def utterances_from(mic, engine, parser) -> Iterable[np.ndarray]:
+def utterances_from(mic, engine, parser) -> Iterable[Utterance]:
     """Mic blocks -> utterances; "stop" ends its utterance as soon as the partial says so."""
     from voice_coach.asr.endpoint import StreamingEndpointer, barge_in_finisher
 
     endpointer = StreamingEndpointer(engine, early_finish=barge_in_finisher(parser))
     for block in mic.frames():
-        for utterance in endpointer.feed(block):
-            yield utterance.samples
+        yield from endpointer.feed(block)
 
 
 def open_microphone(device, wait: bool):
@@ -175,7 +174,7 @@ def run_live(settings, program, parser, log, saved, wait_for_audio: bool = False
 
         def report(verdict: Verdict) -> None:
             meaning = verdict.intent.name if verdict.intent else f"({verdict.reason})"
-            console.line(f"heard: {verdict.text or '...'} -> {meaning}")
+            console.line(f"heard: {verdict.text or '...'} ({verdict.confidence:.2f}) -> {meaning}")
 
         start_listening(utterances_from(mic, engine, parser), listener, runtime, report)
         try:

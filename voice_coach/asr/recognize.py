@@ -68,9 +68,14 @@ def recognize_samples(samples: np.ndarray, engine: SpeechEngine, parser: IntentP
     """
     start = time.perf_counter()
     hyps = engine.decode(as_int16(samples))
-    seconds = time.perf_counter() - start
+    return interpret(hyps, engine.name, parser, time.perf_counter() - start, gate, strict)
+
+
+def interpret(hyps: list[Hypothesis], engine_name: str, parser: IntentParser, seconds: float,
+              gate: Gate | None = None, strict: bool = False) -> Recognition:
+    """Turn an engine's n-best list into a Recognition (an intent, or a reasoned rejection)."""
     if not hyps or not hyps[0].text.strip():
-        return Recognition("", None, 0.0, engine.name, seconds, hyps, "nothing heard")
+        return Recognition("", None, 0.0, engine_name, seconds, hyps, "nothing heard")
     best = hyps[0]
     if "confidence" in best.details:  # engines that gate themselves (vosk)
         confidence = float(best.details["confidence"])
@@ -87,7 +92,7 @@ def recognize_samples(samples: np.ndarray, engine: SpeechEngine, parser: IntentP
         reason = "not a complete command"
     if reason:
         intent = None
-    return Recognition(best.text, intent, round(confidence, 3), engine.name, seconds, hyps,
+    return Recognition(best.text, intent, round(confidence, 3), engine_name, seconds, hyps,
                        reason)
 
 

@@ -1,0 +1,152 @@
+"""The live coach on real audio devices: a private PulseAudio with null sinks, no fakes.
+
+`room` is what the coach's microphone hears (its monitor is the default source); `speaker` is
+where the coach talks. Commands rendered by espeak-ng are played into `room`; what the coach says
+is recorded from `speaker.monitor`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pulse import _pactl, last_sound, loud, pulse_fixture
+
+pytestmark = pytest.mark.live
+pulse = pulse_fixture()
+USER_VOICE = ("en-us+klatt", 150)  # accuracy by voice is measured in the bench
+
+
+class CoachProcess:
+    """`voice-coach run` as a user starts it, with every console line time-stamped."""
+
+    def __init__(self, data_dir: Path, *args: str) -> None:
+        env = {**os.environ, "VOICE_COACH_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "voice_coach", "run", "--fresh", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.lines: list[tuple[float, str]] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout
+        for line in self.proc.stdout:
+            self.lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def wait_for(self, pattern: str, timeout: float = 20.0,
+                 after: float = 0.0) -> tuple[float, str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for t, line in list(self.lines):
+                if t >= after and re.search(pattern, line):
+                    return t, line
+            time.sleep(0.02)
+        raise AssertionError(f"no line matching {pattern!r}; got: {self.lines[-12:]}")
+
+    def heard(self) -> list[str]:
+        return [line for _, line in self.lines if line.startswith("heard:")]
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=10)
+        return err
+
+
+def say(pulse, text: str, tmp: Path) -> float:
+    """Speak `text` into the room; returns the monotonic time the speech ended."""
+    wav = tmp / (re.sub(r"\W+", "_", text) + ".wav")
+    voice, rate = USER_VOICE
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(wav), text], check=True)
+    pulse.play_into_room(wav)
+    return time.monotonic()
+
+
+def wait_until_quiet(pulse, quiet: float = 0.6, timeout: float = 60.0) -> None:
+    """Wait until the speaker has been silent for `quiet` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tail = pulse.record_speaker(quiet)
+        if not loud(tail).any():
+            return
+    raise AssertionError("the coach never went quiet")
+
+
+@pytest.fixture(scope="module")
+def coach(pulse, tmp_path_factory):
+    proc = CoachProcess(tmp_path_factory.mktemp("data"), "--time-scale", "10")
+    proc.wait_for(r"^coach: Step one", timeout=60)
+    yield proc
+    err = proc.stop()
+    assert "Traceback" not in err
+
+
+def test_stop_cuts_a_long_speech_quickly(pulse, coach, tmp_path: Path) -> None:
+    # the intro is still playing: barge in over it
+    with pulse.capture(tail=1.5) as cap:
+        time.sleep(1.0)
+        assert loud(pulse.record_speaker(0.3)).any(), "the coach should be talking"
+        spoken_end = say(pulse, "stop", tmp_path)
+    coach.wait_for(r"^\[quiet\]", timeout=5)
+    silent_at = cap.time_at(last_sound(cap.samples))
+    latency = silent_at - spoken_end
+    print(f"stop: end of user speech -> silence {latency * 1000:.0f} ms")
+    assert latency < 0.8
+
+
+def test_whats_the_cue_gets_a_cue(pulse, coach, tmp_path: Path) -> None:
+    wait_until_quiet(pulse)
+    with pulse.capture(tail=3.0) as cap:
+        ended = say(pulse, "what's the cue", tmp_path)
+        _, heard = coach.wait_for(r"^heard: .* -> cue$", timeout=8, after=ended - 5)
+        t_reply, reply = coach.wait_for(r"^coach: ", timeout=5, after=ended)
+    assert "heard:" in heard
+    reply_audio = cap.samples[cap.index_at(ended):]
+    assert loud(reply_audio).any(), "the cue was printed but not heard"
+    print(f"cue reply printed {1000 * (t_reply - ended):.0f} ms after the user stopped")
+
+
+def test_rest_countdown_ends_on_time(pulse, coach, tmp_path: Path) -> None:
+    wait_until_quiet(pulse)
+    ended = say(pulse, "let's go", tmp_path)
+    coach.wait_for(r"^coach: Set \w+ of three", timeout=8, after=ended - 3)
+    wait_until_quiet(pulse)
+    ended = say(pulse, "all done", tmp_path)
+    t_rest, line = coach.wait_for(r"Rest forty five seconds", timeout=8, after=ended - 3)
+    t_over, _ = coach.wait_for(r"^coach: Rest over", timeout=15, after=t_rest)
+    # 45 s at time scale 10 = 4.5 s
+    assert abs((t_over - t_rest) - 4.5) < 0.25, t_over - t_rest
+    for word in ("Three.", "Two.", "One."):
+        coach.wait_for(rf"^coach: {word}$", timeout=1, after=t_rest)
+
+
+def test_coach_never_acts_on_its_own_voice(pulse, tmp_path: Path) -> None:
+    """Loop the speaker back into the mic for a time-scaled session: only the user's own
+    commands may act."""
+    loopback = _pactl("load-module", "module-loopback", "source=speaker.monitor", "sink=room",
+                      "latency_msec=30").strip()
+    try:
+        proc = CoachProcess(tmp_path / "data", "--time-scale", "30")
+        proc.wait_for(r"^coach: Step one", timeout=60)
+        time.sleep(2.0)
+        user_lines = ["what's the cue", "list drills", "let's go"]
+        for text in user_lines:
+            wait_until_quiet(pulse)
+            say(pulse, text, tmp_path)
+            time.sleep(1.0)
+        wait_until_quiet(pulse, timeout=90)
+        err = proc.stop()
+    finally:
+        _pactl("unload-module", loopback, check=False)
+    acted = [line for line in proc.heard() if not line.endswith(")")]
+    print("\n".join(proc.heard()))
+    assert "Traceback" not in err
+    assert len(acted) <= len(user_lines), acted
+    assert all(re.search(r"-> (cue|list_drills|start)$", line) for line in acted), acted
+
