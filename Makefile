@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps
 deps: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/voice-coach run --text $(ARGS)
+	$(VENV)/bin/voice-coach run $(ARGS)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check voice_coach tests bench
