@@ -35,7 +35,7 @@ CONTRACT = {
 SLOTS = {"goto_drill": {"drill"}, "cue": {"focus"}, "rest": {"seconds"},
          "add_time": {"seconds"}, "pain": {"body_part"}}
 REQUIRED_SLOTS = {"goto_drill": {"drill"}, "add_time": {"seconds"}}
-DURATIONS = {5, 10, 15, 20, 25, 30, 40, 45, 50, 60, 90, 120, 180}
+DURATIONS = {5, 10, 15, 20, 25, 30, 40, 45, 50, 60, 90, 120, 180, 240, 300}
 BODY_PARTS = {"lower back", "upper back", "back", "neck", "shoulder", "elbow", "wrist", "hand",
               "hip", "groin", "glute", "hamstring", "thigh", "quad", "knee", "calf", "ankle",
               "foot", "leg", "stomach", "chest", "head"}
@@ -370,6 +370,7 @@ POSITIVES: list[tuple[str, str, dict]] = [
     ("rest 1 minute", "rest", {"seconds": 60}),
     ("rest for 2 minutes", "rest", {"seconds": 120}),
     ("rest three minutes", "rest", {"seconds": 180}),
+    ("rest five minutes", "rest", {"seconds": 300}),
     ("rest half a minute", "rest", {"seconds": 30}),
     ("rest for a minute and a half", "rest", {"seconds": 90}),
     ("rest twenty five seconds", "rest", {"seconds": 25}),
