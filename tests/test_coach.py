@@ -144,6 +144,7 @@ def test_pause_freezes_every_timer_and_resume_continues(s: Session) -> None:
 def test_rest_with_seconds_during_set_finishes_it(s: Session) -> None:
     s.hear("start")
     said = s.said(s.hear("rest", seconds=90))
+    assert "Rest a minute and a half." in said
     assert s.phase == REST
     assert "Rest over" not in s.said(s.wait(89))
     assert "Rest over" in s.said(s.wait(1.5)), said

@@ -153,7 +153,7 @@ class Coach(Answers):
             cmds.append(StartTimer("cue", CUE_DELAY))
         return cmds
 
-    def _finish_set(self, prefix: str = "Nice work.") -> list[Command]:
+    def _finish_set(self, prefix: str = "Nice work.", rest: float | None = None) -> list[Command]:
         s, d = self.state, self.current
         cmds = [*self._cancel_timer(), CancelTimer("cue"),
                 Record("set", {"drill": d.id, "set": s.set_number})]
@@ -166,7 +166,7 @@ class Coach(Answers):
             return cmds + self._say(f"{prefix} That's {d.name} done. Next up: {nxt.name}. "
                                     "Say next drill when you're ready.")
         s.set_number += 1
-        return cmds + self._rest(float(d.rest_seconds), prefix)
+        return cmds + self._rest(rest or float(d.rest_seconds), prefix)
 
     def _rest(self, seconds: float, prefix: str = "") -> list[Command]:
         self.state.phase = REST
@@ -339,10 +339,7 @@ class Coach(Answers):
     def _on_rest(self, intent: Intent) -> list[Command]:
         seconds = float(intent.slots.get("seconds") or self.current.rest_seconds)
         if self.state.phase == SET:
-            cmds = self._finish_set()
-            if self.state.phase == REST:
-                return [*cmds, *self._retime(seconds)]
-            return cmds
+            return self._finish_set(rest=seconds)
         if self.state.phase == REST and self.state.timer:
             return [*self._say(f"Okay, {duration_words(seconds)}."), *self._retime(seconds)]
         if self.state.phase in (DRILL_DONE, DONE):

@@ -159,7 +159,6 @@ def run_live(settings, program, parser, log, saved, wait_for_audio: bool = False
 
     engine = open_engine(settings.engine, parser.grammar, settings.model or None,
                          settings.denoise)
-    print(f"voice-coach: listening with {engine.name}", file=sys.stderr, flush=True)
     mic = open_microphone(device_arg(settings.input_device), wait_for_audio)
     speaker = Speaker(device=device_arg(settings.output_device), rate=settings.rate,
                       voice=settings.voice or DEFAULT_VOICE)
@@ -177,6 +176,7 @@ def run_live(settings, program, parser, log, saved, wait_for_audio: bool = False
             console.line(f"heard: {verdict.text or '...'} ({verdict.confidence:.2f}) -> {meaning}")
 
         start_listening(utterances_from(mic, engine, parser), listener, runtime, report)
+        print(f"voice-coach: listening with {engine.name}", file=sys.stderr, flush=True)
         try:
             runtime.run()
         finally:
