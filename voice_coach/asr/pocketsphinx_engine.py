@@ -13,6 +13,7 @@ rejection feature (see `voice_coach.asr.recognize`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -54,6 +55,38 @@ def lm_cache_dir() -> Path:
     return Path(root) / "lm"
 
 
+def command_dict(words: list[str], extra_dict: Path) -> Path:
+    """A dictionary of just the commands' words (cached): loading the full 135k-word CMU
+    dictionary is most of pocketsphinx's start-up time. Raises MissingWordsError."""
+    extra = extra_dict.read_text(encoding="utf-8") if extra_dict.is_file() else ""
+    key = hashlib.sha1(("\n".join(words) + extra).encode()).hexdigest()[:16]
+    path = lm_cache_dir() / f"words-{key}.dict"
+    if path.exists():
+        return path
+    wanted, found = set(words), {}
+    lines: list[str] = []
+    full = Path(pocketsphinx.get_model_path("en-us/cmudict-en-us.dict"))
+    for line in full.read_text(encoding="utf-8").splitlines():
+        word = line.split(" ", 1)[0]
+        if word.split("(", 1)[0] in wanted:
+            lines.append(line)
+            found[word.split("(", 1)[0]] = True
+    for word, phones in read_dict(extra_dict).items():
+        if word in wanted and word not in found:
+            lines.append(f"{word} {phones}")
+            found[word] = True
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise MissingWordsError(
+            f"no pronunciation for {', '.join(repr(w) for w in missing)}: add them to "
+            f"{extra_dict} (e.g. 'kettlebell K EH T AH L B EH L') or change the templates")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 def _quiet() -> dict[str, str]:
     return {"loglevel": "FATAL", "logfn": os.devnull}
 
@@ -88,6 +121,8 @@ class PocketsphinxEngine:
             fsm = to_fsm(word_grammar(grammar))
         self.fsm = fsm
         words = sorted({w for _, _, w in fsm.arcs})
+        words_dict = command_dict(words, extra_dict or extra_dict_path()) if search == "lm" \
+            else None
         try:
             if search == "lm":
                 if grammar is None:
@@ -95,7 +130,8 @@ class PocketsphinxEngine:
                 from voice_coach.asr.lm import arpa_for
 
                 arpa = arpa_for(grammar, lm_cache_dir())
-                self.decoder = pocketsphinx.Decoder(lm=str(arpa), **_quiet(), **LM_CONFIG)
+                self.decoder = pocketsphinx.Decoder(lm=str(arpa), dict=str(words_dict),
+                                                    **_quiet(), **LM_CONFIG)
             else:
                 self.decoder = pocketsphinx.Decoder(lm=None, **_quiet(), **GRAMMAR_CONFIG)
         except (RuntimeError, ValueError) as exc:

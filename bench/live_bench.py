@@ -1,0 +1,177 @@
+"""The live loop, measured on real audio devices (a private PulseAudio with null sinks).
+
+- reply latency: end of the user's speech -> first sample of the coach's reply on the speaker
+- stop latency: end of "stop" -> the speaker falls silent
+- timer error: a rest's "Rest over" against its deadline, with chatter during the rest
+- cold start: process start -> listening; peak RSS and threads of the running coach
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from bench.sections import section
+from tests.pulse import PulseAudio, PulseUnavailable, first_sound, last_sound, loud
+
+USER_VOICE = ("en-us+klatt", 150)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Coach:
+    def __init__(self, data: Path, *args: str) -> None:
+        env = {**os.environ, "VOICE_COACH_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen([sys.executable, "-m", "voice_coach", "run", "--fresh",
+                                      *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=env, cwd=ROOT)
+        self.lines: list[tuple[float, str]] = []
+        for stream in (self.proc.stdout, self.proc.stderr):
+            threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self.lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def wait_for(self, pattern: str, after: float = 0.0, timeout: float = 30.0) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for t, line in list(self.lines):
+                if t >= after and re.search(pattern, line):
+                    return t
+            time.sleep(0.01)
+        raise TimeoutError(f"{pattern}; last lines: {[line for _, line in self.lines[-6:]]}")
+
+    def memory(self) -> tuple[float, int]:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+        threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))
+        return hwm, threads
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def render(text: str, folder: Path) -> Path:
+    wav = folder / (re.sub(r"\W+", "_", text) + ".wav")
+    if not wav.exists():
+        voice, rate = USER_VOICE
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(wav), text],
+                       check=True)
+    return wav
+
+
+def quiet(pa: PulseAudio, seconds: float = 0.6, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and loud(pa.record_speaker(seconds)).any():
+        pass
+
+
+def command(pa: PulseAudio, coach: Coach, text: str, expect: str, tmp: Path,
+            tries: int = 3) -> float:
+    """Say `text` until the coach answers with a line matching `expect` (misrecognitions are
+    measured in the ASR section; here they would only stall the measurement)."""
+    for _ in range(tries):
+        quiet(pa)
+        said = time.monotonic()
+        pa.play_into_room(render(text, tmp))
+        try:
+            return coach.wait_for(expect, after=said, timeout=8)
+        except TimeoutError:
+            continue
+    raise TimeoutError(f"'{text}' was not understood in {tries} tries")
+
+
+def pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)) * 1000, 1) if values else None
+
+
+def measure(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="vc-live-bench-"))
+    rest_seconds = 30 if args.quick else 300
+    repeats = 4 if args.quick else 12
+    pa = PulseAudio().start()
+    try:
+        # warm the TTS and language-model caches, as a coach that has run before has them
+        warm = Coach(tmp / "warm")
+        warm.wait_for(r"^coach: Step one")
+        time.sleep(3)
+        warm.stop()
+
+        coach = Coach(tmp / "data")
+        listening = coach.wait_for(r"listening with")
+        cold_start = listening - coach.t0
+        coach.wait_for(r"^coach: Step one")
+        replies, stops = [], []
+        for _ in range(repeats):  # barge in over the coach, then ask for a cue in silence
+            coach_text = render("list drills", tmp)
+            quiet(pa)
+            pa.play_into_room(coach_text)
+            time.sleep(1.5)
+            with pa.capture(tail=1.0) as cap:
+                pa.play_into_room(render("stop", tmp))
+                ended = time.monotonic()
+            end = last_sound(cap.samples)
+            if end is not None:
+                stops.append(max(0.0, cap.time_at(end) - ended))
+            quiet(pa)
+            with pa.capture(tail=3.0) as cap:
+                pa.play_into_room(render("what's the cue", tmp))
+                ended = time.monotonic()
+                time.sleep(2.0)
+            start = first_sound(cap.samples[cap.index_at(ended):])
+            if start is not None:
+                replies.append(cap.time_at(cap.index_at(ended) + start) - ended)
+        # a long rest with chatter during it: when does "Rest over" sound?
+        command(pa, coach, "let's go", r"^coach: Set ", tmp)
+        rest_said = command(pa, coach, f"rest {'thirty seconds' if args.quick else 'five minutes'}",
+                            r"^coach: .*Rest (thirty seconds|five minutes)\.", tmp)
+        chatter_until = rest_said + rest_seconds - 8
+        while time.monotonic() < chatter_until:
+            pa.play_into_room(render("what's the cue", tmp))
+            time.sleep(min(20.0, max(0.0, chatter_until - time.monotonic())))
+        over_line = coach.wait_for(r"^coach: Rest over", after=rest_said, timeout=rest_seconds)
+        timer_error = over_line - (rest_said + rest_seconds)
+        rss, threads = coach.memory()
+        coach.stop()
+    finally:
+        pa.stop()
+    return {
+        "reply_ms": {"p50": pct(replies, 50), "p95": pct(replies, 95), "n": len(replies)},
+        "stop_ms": {"p50": pct(stops, 50), "p95": pct(stops, 95), "n": len(stops)},
+        "timer_error_ms": round(timer_error * 1000, 1), "rest_seconds": rest_seconds,
+        "cold_start_s": round(cold_start, 2), "peak_rss_mb": round(rss, 1), "threads": threads,
+    }
+
+
+@section("live", "Live loop on PulseAudio: latency, timing, start-up, memory")
+def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+    try:
+        data = measure(args, console)
+    except PulseUnavailable as exc:
+        console.print(f"live: skipped ({exc})")
+        return {"skipped": str(exc)}
+    table = Table("measure", "value", "target")
+    table.add_row("reply latency p50 / p95", f"{data['reply_ms']['p50']} / "
+                  f"{data['reply_ms']['p95']} ms (n={data['reply_ms']['n']})", "≤ 250 / 400 ms")
+    table.add_row("stop → silence p50 / p95", f"{data['stop_ms']['p50']} / "
+                  f"{data['stop_ms']['p95']} ms (n={data['stop_ms']['n']})", "≤ 100 ms")
+    table.add_row(f"rest-end error ({data['rest_seconds']} s rest, chatter)",
+                  f"{data['timer_error_ms']} ms", "≤ 50 ms")
+    table.add_row("cold start → listening", f"{data['cold_start_s']} s", "≤ 1.5 s")
+    table.add_row("peak RSS / threads", f"{data['peak_rss_mb']} MB / {data['threads']}", "")
+    console.print(table)
+    return data
