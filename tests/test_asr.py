@@ -13,12 +13,12 @@ from audio_util import espeak_available, mix, noise_burst, noise_files, pad, ren
 from voice_coach.asr import EngineError, open_engine, recognize_file
 from voice_coach.asr.audio_file import load_wav, save_wav
 from voice_coach.asr.endpoint import barge_in_finisher, split_utterances
+from voice_coach.asr.fsm import to_fsm
 from voice_coach.asr.grammar import (
     extra_dict_path,
     grammar_words,
     phrases,
     read_dict,
-    to_fsm,
     to_jsgf,
     word_grammar,
 )

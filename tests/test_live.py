@@ -68,6 +68,20 @@ def say(pulse, text: str, tmp: Path) -> float:
     return time.monotonic()
 
 
+def command(pulse, coach: CoachProcess, text: str, expect: str, tmp: Path,
+            tries: int = 3) -> tuple[float, float]:
+    """Say `text` until the coach answers with a line matching `expect`; returns when the speech
+    ended and when the line came. Recognition accuracy is the benchmark's business: here a
+    misheard command would only make the plumbing test flaky."""
+    for _ in range(tries):
+        ended = say(pulse, text, tmp)
+        try:
+            return ended, coach.wait_for(expect, timeout=4, after=ended - 3)[0]
+        except AssertionError:
+            continue
+    raise AssertionError(f"{text!r} never produced {expect!r}: {coach.lines[-6:]}")
+
+
 def wait_until_quiet(pulse, quiet: float = 0.6, timeout: float = 60.0) -> None:
     """Wait until the speaker has been silent for `quiet` seconds."""
     deadline = time.monotonic() + timeout
@@ -92,8 +106,7 @@ def test_stop_cuts_a_long_speech_quickly(pulse, coach, tmp_path: Path) -> None:
     with pulse.capture(tail=1.5) as cap:
         time.sleep(1.0)
         assert loud(pulse.record_speaker(0.3)).any(), "the coach should be talking"
-        spoken_end = say(pulse, "stop", tmp_path)
-    coach.wait_for(r"^\[quiet\]", timeout=5)
+        spoken_end, _ = command(pulse, coach, "stop", r"^\[quiet\]", tmp_path)
     silent_at = cap.time_at(last_sound(cap.samples))
     latency = silent_at - spoken_end
     print(f"stop: end of user speech -> silence {latency * 1000:.0f} ms")
@@ -103,10 +116,8 @@ def test_stop_cuts_a_long_speech_quickly(pulse, coach, tmp_path: Path) -> None:
 def test_whats_the_cue_gets_a_cue(pulse, coach, tmp_path: Path) -> None:
     wait_until_quiet(pulse)
     with pulse.capture(tail=3.0) as cap:
-        ended = say(pulse, "what's the cue", tmp_path)
-        _, heard = coach.wait_for(r"^heard: .* -> cue$", timeout=8, after=ended - 5)
+        ended, _ = command(pulse, coach, "what's the cue", r"^heard: .* -> cue$", tmp_path)
         t_reply, reply = coach.wait_for(r"^coach: ", timeout=5, after=ended)
-    assert "heard:" in heard
     reply_audio = cap.samples[cap.index_at(ended):]
     assert loud(reply_audio).any(), "the cue was printed but not heard"
     print(f"cue reply printed {1000 * (t_reply - ended):.0f} ms after the user stopped")
@@ -114,11 +125,9 @@ def test_whats_the_cue_gets_a_cue(pulse, coach, tmp_path: Path) -> None:
 
 def test_rest_countdown_ends_on_time(pulse, coach, tmp_path: Path) -> None:
     wait_until_quiet(pulse)
-    ended = say(pulse, "let's go", tmp_path)
-    coach.wait_for(r"^coach: Set \w+ of three", timeout=8, after=ended - 3)
+    command(pulse, coach, "let's go", r"^coach: Set \w+ of three", tmp_path)
     wait_until_quiet(pulse)
-    ended = say(pulse, "all done", tmp_path)
-    t_rest, line = coach.wait_for(r"Rest forty five seconds", timeout=8, after=ended - 3)
+    _, t_rest = command(pulse, coach, "all done", r"Rest forty five seconds", tmp_path)
     t_over, _ = coach.wait_for(r"^coach: Rest over", timeout=15, after=t_rest)
     # 45 s at time scale 10 = 4.5 s
     assert abs((t_over - t_rest) - 4.5) < 0.25, t_over - t_rest
@@ -136,17 +145,22 @@ def test_coach_never_acts_on_its_own_voice(pulse, tmp_path: Path) -> None:
         proc.wait_for(r"^coach: Step one", timeout=60)
         time.sleep(2.0)
         user_lines = ["what's the cue", "list drills", "let's go"]
+        spoken: list[tuple[float, float]] = []  # when the user was talking
         for text in user_lines:
             wait_until_quiet(pulse)
-            say(pulse, text, tmp_path)
+            start = time.monotonic()
+            spoken.append((start, say(pulse, text, tmp_path)))
             time.sleep(1.0)
         wait_until_quiet(pulse, timeout=90)
         err = proc.stop()
     finally:
         _pactl("unload-module", loopback, check=False)
-    acted = [line for line in proc.heard() if not line.endswith(")")]
     print("\n".join(proc.heard()))
+    acted = [(t, line) for t, line in proc.lines
+             if line.startswith("heard:") and not line.endswith(")")]
+    # an action is the user's if it came while, or just after, the user spoke
+    own_voice = [line for t, line in acted
+                 if not any(start <= t <= end + 2.0 for start, end in spoken)]
     assert "Traceback" not in err
-    assert len(acted) <= len(user_lines), acted
-    assert all(re.search(r"-> (cue|list_drills|start)$", line) for line in acted), acted
-
+    assert own_voice == []
+    assert len(acted) >= 2, "the user's commands should still get through the loopback"

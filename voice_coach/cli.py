@@ -47,6 +47,13 @@ def _load(program_id: str):
 # ---- subcommands
 
 
+def _open_engine(settings, parser):
+    """The speech engine the settings ask for ("auto": vosk with a model, else pocketsphinx)."""
+    from voice_coach.asr import open_engine
+
+    return open_engine(settings.engine, parser.grammar, settings.model or None, settings.denoise)
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     _, parser = _load(args.program)
     intent = parser.parse(args.text)
@@ -167,7 +174,8 @@ def run_live_audio(settings, program, parser, log, saved, wait: bool) -> bool:
     from voice_coach.live import run_live
 
     try:
-        runtime = run_live(settings, program, parser, log, saved, wait)
+        runtime = run_live(settings, _open_engine(settings, parser), program, parser, log,
+                           saved, wait)
     except (MicError, SpeakerError) as exc:
         raise UserError(f"{exc} (or type instead: voice-coach run --text)") from None
     return runtime.finished
@@ -277,12 +285,11 @@ def cmd_service(args: argparse.Namespace) -> int:
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
-    from voice_coach.asr import AudioFileError, open_engine, recognize_file
+    from voice_coach.asr import AudioFileError, recognize_file
 
     settings, _ = settings_from(args)
     _, parser = _load(settings.program)
-    engine = open_engine(settings.engine, parser.grammar, settings.model or None,
-                         settings.denoise)
+    engine = _open_engine(settings, parser)
     failures = 0
     for path in args.files:
         try:
@@ -310,13 +317,11 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from voice_coach.adapters.tts import Pyttsx3Synthesizer
-    from voice_coach.asr import open_engine
     from voice_coach.demo import run_demo
 
     settings, _ = settings_from(args)
     program, parser = _load(settings.program)
-    engine = open_engine(settings.engine, parser.grammar, settings.model or None,
-                         settings.denoise)
+    engine = _open_engine(settings, parser)
     with Pyttsx3Synthesizer() as synth:
         summary = run_demo(args.out, engine, parser, program, synth)
     print(f"{args.out / 'session.wav'}: {summary['seconds']} s, {summary['user_lines']} things "

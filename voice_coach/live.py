@@ -148,17 +148,15 @@ def open_microphone(device, wait: bool):
             mic.rescan()
 
 
-def run_live(settings, program, parser, log, saved, wait_for_audio: bool = False) -> Runtime:
+def run_live(settings, engine, program, parser, log, saved,
+             wait_for_audio: bool = False) -> Runtime:
     from voice_coach.adapters.speaker import Speaker
     from voice_coach.adapters.tts import DEFAULT_VOICE
-    from voice_coach.asr import open_engine
     from voice_coach.coach import Coach
     from voice_coach.coach_lines import spoken_lines
     from voice_coach.settings import device_arg
     from voice_coach.timers import ScaledClock
 
-    engine = open_engine(settings.engine, parser.grammar, settings.model or None,
-                         settings.denoise)
     mic = open_microphone(device_arg(settings.input_device), wait_for_audio)
     speaker = Speaker(device=device_arg(settings.output_device), rate=settings.rate,
                       voice=settings.voice or DEFAULT_VOICE)

@@ -1,7 +1,7 @@
 """PocketSphinx adapter: the zero-download engine (acoustic model and dictionary ship in the wheel).
 
 The command grammar is decoded as a finite-state grammar. We build that automaton ourselves
-(`grammar.to_fsm`, minimal and epsilon-free) instead of letting pocketsphinx compile the JSGF:
+(`fsm.to_fsm`, minimal and epsilon-free) instead of letting pocketsphinx compile the JSGF:
 pocketsphinx 5.1's JSGF compiler leaves null transitions, and its FSG search does not follow
 them after a leading silence ("rest" decoded as nothing; 28/60 commands right vs 42/60 with the
 same grammar as an epsilon-free automaton). `grammar.to_jsgf` still gives the readable form.
@@ -22,14 +22,8 @@ import numpy as np
 import pocketsphinx
 
 from voice_coach.asr.base import EngineError, Hypothesis, as_int16
-from voice_coach.asr.grammar import (
-    Fsm,
-    GrammarError,
-    extra_dict_path,
-    read_dict,
-    to_fsm,
-    word_grammar,
-)
+from voice_coach.asr.fsm import Fsm, to_fsm
+from voice_coach.asr.grammar import GrammarError, extra_dict_path, read_dict, word_grammar
 from voice_coach.intents import Grammar
 
 # Beams: the pocketsphinx defaults (1e-48) cost ~2x the time for no accuracy gain on this grammar;
