@@ -164,3 +164,23 @@ def test_coach_never_acts_on_its_own_voice(pulse, tmp_path: Path) -> None:
     assert "Traceback" not in err
     assert own_voice == []
     assert len(acted) >= 2, "the user's commands should still get through the loopback"
+
+
+def test_sigterm_exits_within_a_second_and_keeps_progress(pulse, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    proc = CoachProcess(data, "--time-scale", "10")
+    proc.wait_for(r"^coach: Step one", timeout=60)
+    command(pulse, proc, "stop", r"^\[quiet\]", tmp_path)
+    command(pulse, proc, "next step", r"^coach: Step two", tmp_path)
+    sent = time.monotonic()
+    proc.proc.terminate()
+    proc.proc.wait(5)
+    took = time.monotonic() - sent
+    _, err = proc.proc.communicate()
+    print(f"SIGTERM -> exit {took * 1000:.0f} ms, code {proc.proc.returncode}")
+    assert took < 1.0 and "Traceback" not in err
+    resumed = subprocess.run(
+        [sys.executable, "-m", "voice_coach", "run", "--text"], input="", text=True,
+        capture_output=True, env={**os.environ, "VOICE_COACH_DATA_DIR": str(data)}, timeout=60)
+    assert "Welcome back. You were on the tall-kneeling hip hinge" in resumed.stdout
+    assert "Say resume to carry on" in resumed.stdout
