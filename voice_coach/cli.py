@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -95,34 +94,6 @@ def _required(value: str | None, message: str) -> str:
     return value
 
 
-class TextOutput:
-    """Prints what the coach does, one line each: `coach: ...` or `[...]`."""
-
-    def __init__(self, stream=sys.stdout) -> None:
-        self.stream = stream
-
-    def _line(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
-
-    def say(self, text: str, priority: int) -> None:
-        self._line(f"coach: {text}")
-
-    def play(self, earcon: str) -> None:
-        self._line(f"[sound {earcon}]")
-
-    def stop_speaking(self) -> None:
-        self._line("[quiet]")
-
-    def set_voice(self, rate_steps: int, volume_steps: int) -> None:
-        self._line(f"[voice rate {rate_steps:+d} volume {volume_steps:+d}]")
-
-    def timer(self, name: str) -> None:
-        self._line(f"[timer {name}]")
-
-    def record(self, kind: str, data: dict) -> None:
-        pass
-
-
 def open_log(program_id: str, fresh: bool):
     """The workout log, and saved progress to offer back unless starting fresh."""
     from voice_coach.log import WorkoutLog
@@ -158,6 +129,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     finished = False
     try:
         if args.text or settings.engine == "text":
+            from voice_coach.text_mode import run_text
+
             finished = run_text(settings, program, parser, log, saved)
         else:
             finished = run_live_audio(settings, program, parser, log, saved, args.wait_for_audio)
@@ -178,25 +151,6 @@ def run_live_audio(settings, program, parser, log, saved, wait: bool) -> bool:
                            saved, wait)
     except (MicError, SpeakerError) as exc:
         raise UserError(f"{exc} (or type instead: voice-coach run --text)") from None
-    return runtime.finished
-
-
-def run_text(settings, program, parser, log, saved) -> bool:
-    from voice_coach.coach import Coach
-    from voice_coach.runtime import Runtime
-    from voice_coach.timers import ScaledClock
-
-    clock = ScaledClock(settings.time_scale)
-    runtime = Runtime(Coach(program, saved), clock, TextOutput(), clock.real_seconds, log)
-
-    def read_stdin() -> None:
-        for line in sys.stdin:
-            if line.strip():
-                runtime.post_heard(parser.parse(line), line.strip())
-        runtime.post_end()
-
-    threading.Thread(target=read_stdin, name="stdin", daemon=True).start()
-    runtime.run()
     return runtime.finished
 
 
