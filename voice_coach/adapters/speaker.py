@@ -47,8 +47,11 @@ def list_devices() -> str:
     sd = _sd()
     default_in, default_out = sd.default.device
     hostapis = sd.query_hostapis()
+    devices = sd.query_devices()
+    if not len(devices):
+        return "no audio devices found (is a USB mic/speaker plugged in? is pulseaudio running?)"
     lines = ["  #  in out  rate   name (host API)"]
-    for d in sd.query_devices():
+    for d in devices:
         mark = "*" if d["index"] in (default_in, default_out) else " "
         lines.append(f"{mark}{d['index']:>2}  {d['max_input_channels']:>2}"
                      f" {d['max_output_channels']:>3}  {d['default_samplerate']:>5.0f}"
