@@ -150,6 +150,7 @@ def open_microphone(device, wait: bool):
 
 def run_live(settings, engine, program, parser, log, saved,
              wait_for_audio: bool = False) -> Runtime:
+    from voice_coach.adapters import quiet_alsa_messages
     from voice_coach.adapters.speaker import Speaker
     from voice_coach.adapters.tts import DEFAULT_VOICE
     from voice_coach.coach import Coach
@@ -157,6 +158,7 @@ def run_live(settings, engine, program, parser, log, saved,
     from voice_coach.settings import device_arg
     from voice_coach.timers import ScaledClock
 
+    quiet_alsa_messages()
     mic = open_microphone(device_arg(settings.input_device), wait_for_audio)
     speaker = Speaker(device=device_arg(settings.output_device), rate=settings.rate,
                       voice=settings.voice or DEFAULT_VOICE)
