@@ -122,6 +122,10 @@ class Recorder:
                 self.t0 = min(self.t0, now - (len(self._buf) // 2) / RATE)
 
     @property
+    def pid(self) -> int:
+        return self._proc.pid if self._proc is not None else -1
+
+    @property
     def frames(self) -> int:
         return len(self._buf) // 2
 
@@ -248,21 +252,49 @@ class PulseAudio:
             proc.wait(60)
         return proc
 
-    def kill_streams(self, pid: int | None = None) -> int:
-        """Kill this process's playback streams server-side, as if the device went away."""
+    @staticmethod
+    def streams(pid: int, kind: str = "sink-input") -> list[str]:
+        """Indexes of a process's playback (`sink-input`) or capture (`source-output`) streams."""
+        title = kind.replace("-", " ").title()  # "Sink Input", "Source Output"
+        found = []
+        for block in _pactl("list", f"{kind}s").split("\n\n"):
+            index = re.search(rf"{title} #(\d+)", block)
+            owner = re.search(r'application\.process\.id = "(\d+)"', block)
+            if index and owner and int(owner.group(1)) == pid:
+                found.append(index.group(1))
+        return found
+
+    def kill_streams(self, pid: int | None = None, kind: str = "sink-input") -> int:
+        """Kill a process's streams server-side, as a vanished device does when there is
+        nothing to fall back to."""
         if not any("module-cli-protocol-unix" in line
                    for line in _pactl("list", "short", "modules").splitlines()):
             self._modules.append(_pactl("load-module", "module-cli-protocol-unix").strip())
-        pid = os.getpid() if pid is None else pid
-        killed = 0
-        for block in _pactl("list", "sink-inputs").split("\n\n"):
-            index = re.search(r"Sink Input #(\d+)", block)
-            owner = re.search(r'application\.process\.id = "(\d+)"', block)
-            if index and owner and int(owner.group(1)) == pid:
-                subprocess.run(["pacmd", "kill-sink-input", index.group(1)],
-                               capture_output=True, timeout=10)
-                killed += 1
-        return killed
+        found = self.streams(os.getpid() if pid is None else pid, kind)
+        for index in found:
+            subprocess.run(["pacmd", f"kill-{kind}", index], capture_output=True, timeout=10)
+        return len(found)
+
+    def unplug(self, sink: str) -> None:
+        """Remove a sink (and its monitor) the way unplugging a USB device does."""
+        for line in _pactl("list", "short", "modules").splitlines():
+            index, _, rest = line.partition("\t")
+            if "module-null-sink" in rest and f"sink_name={sink}" in rest:
+                _pactl("unload-module", index)
+                if index in self._modules:
+                    self._modules.remove(index)
+
+    def replug(self, sink: str) -> None:
+        """Bring a sink back; like a desktop, make it the default again."""
+        self._modules.append(_pactl("load-module", "module-null-sink",
+                                    f"sink_name={sink}").strip())
+        if sink == self.room:
+            _pactl("set-default-source", f"{self.room}.monitor")
+        else:
+            _pactl("set-default-sink", sink)
+        # streams follow the new default, our recorder too: keep it on the speaker
+        for index in self.streams(self.recorder.pid, "source-output"):
+            _pactl("move-source-output", index, self.recorder.source)
 
     def capture(self, tail: float = 0.15) -> Capture:
         """Record what the speaker plays inside a `with` block, plus `tail` seconds after."""

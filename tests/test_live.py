@@ -8,88 +8,17 @@ is recorded from `speaker.monitor`.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from live_coach import CoachProcess, command, wait_until_quiet
 from pulse import _pactl, last_sound, loud, pulse_fixture
 
 pytestmark = pytest.mark.live
 pulse = pulse_fixture()
-USER_VOICE = ("en-us+klatt", 150)  # accuracy by voice is measured in the bench
-
-
-class CoachProcess:
-    """`voice-coach run` as a user starts it, with every console line time-stamped."""
-
-    def __init__(self, data_dir: Path, *args: str) -> None:
-        env = {**os.environ, "VOICE_COACH_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "voice_coach", "run", "--fresh", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        self.lines: list[tuple[float, str]] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout
-        for line in self.proc.stdout:
-            self.lines.append((time.monotonic(), line.rstrip("\n")))
-
-    def wait_for(self, pattern: str, timeout: float = 20.0,
-                 after: float = 0.0) -> tuple[float, str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for t, line in list(self.lines):
-                if t >= after and re.search(pattern, line):
-                    return t, line
-            time.sleep(0.02)
-        raise AssertionError(f"no line matching {pattern!r}; got: {self.lines[-12:]}")
-
-    def heard(self) -> list[str]:
-        return [line for _, line in self.lines if line.startswith("heard:")]
-
-    def stop(self) -> str:
-        self.proc.terminate()
-        _, err = self.proc.communicate(timeout=10)
-        return err
-
-
-def say(pulse, text: str, tmp: Path) -> float:
-    """Speak `text` into the room; returns the monotonic time the speech ended."""
-    wav = tmp / (re.sub(r"\W+", "_", text) + ".wav")
-    voice, rate = USER_VOICE
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(wav), text], check=True)
-    pulse.play_into_room(wav)
-    return time.monotonic()
-
-
-def command(pulse, coach: CoachProcess, text: str, expect: str, tmp: Path,
-            tries: int = 3) -> tuple[float, float]:
-    """Say `text` until the coach answers with a line matching `expect`; returns when the speech
-    ended and when the line came. Recognition accuracy is the benchmark's business: here a
-    misheard command would only make the plumbing test flaky."""
-    for _ in range(tries):
-        ended = say(pulse, text, tmp)
-        try:
-            return ended, coach.wait_for(expect, timeout=4, after=ended - 3)[0]
-        except AssertionError:
-            continue
-    raise AssertionError(f"{text!r} never produced {expect!r}: {coach.lines[-6:]}")
-
-
-def wait_until_quiet(pulse, quiet: float = 0.6, timeout: float = 60.0) -> None:
-    """Wait until the speaker has been silent for `quiet` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        tail = pulse.record_speaker(quiet)
-        if not loud(tail).any():
-            return
-    raise AssertionError("the coach never went quiet")
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +106,7 @@ def test_sigterm_exits_within_a_second_and_keeps_progress(pulse, tmp_path: Path)
     proc.proc.terminate()
     proc.proc.wait(5)
     took = time.monotonic() - sent
-    _, err = proc.proc.communicate()
+    err = proc.stop()
     print(f"SIGTERM -> exit {took * 1000:.0f} ms, code {proc.proc.returncode}")
     assert took < 1.0 and "Traceback" not in err
     resumed = subprocess.run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -90,6 +91,36 @@ def test_read_only_log_dir_warns_once_and_coaches_on(tmp_path: Path) -> None:
     assert "Rest forty five seconds" in out
     assert err.count("workout log unavailable") == 1
     assert "Traceback" not in err
+
+
+def test_full_disk_warns_once_coaches_on_and_logging_resumes_when_space_returns(
+        tmp_path: Path) -> None:
+    """The kernel refuses writes past a file-size limit (EFBIG): to SQLite, a full disk."""
+    small = 48_000
+
+    def tiny_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (small, resource.RLIM_INFINITY))
+
+    env = {**os.environ, "VOICE_COACH_DATA_DIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "voice_coach", "run", "--text",
+                             "--time-scale", "60"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=tiny_files)
+    send(proc, "go", "done", "what's the cue", "go", "done", "go", "done", "next drill",
+         "go", "done", pause=0.3)
+    unlimited = (resource.RLIM_INFINITY, resource.RLIM_INFINITY)
+    resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, unlimited)  # space comes back
+    send(proc, "drill four", "go", "done", pause=0.3)
+    out, err = proc.communicate(timeout=10)
+
+    assert proc.returncode == 0 and "Traceback" not in err
+    assert err.count("workout log unavailable") == 1
+    assert err.index("workout log unavailable") < err.index("workout log is writable again")
+    assert out.count("coach: Nice work.") == 5  # every set was coached, full disk or not
+    latest = WorkoutLog(tmp_path / "workouts.sqlite").history()[0]
+    assert latest.sets >= 1  # the set after the recovery is on record
+    resumed = coach_process(tmp_path)
+    out, _ = resumed.communicate("", timeout=10)
+    assert "You were on the wall tap hip hinge, set two of three" in out
 
 
 def test_history_table(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The workout log: SQLite (WAL), one transaction per event, plus the state needed to resume.
 
-A log that cannot be written (read-only or full disk) never stops the coach: it warns once and
-carries on without it.
+A log that cannot be written (read-only or full disk) never stops the coach: it warns once,
+carries on without it, and picks up again (with the current resume state) once writes succeed.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class WorkoutLog:
         self.session: int | None = None
         self._db: sqlite3.Connection | None = None
         self._warned = False
+        self._failing = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=2.0, isolation_level=None,
@@ -69,9 +70,10 @@ class WorkoutLog:
         return self._db is not None
 
     def _warn(self, exc: Exception) -> None:
+        self._failing = True
         if not self._warned:
             print(f"voice-coach: workout log unavailable ({self.path}: {exc}); "
-                  "carrying on without it", file=sys.stderr)
+                  "carrying on without it", file=sys.stderr, flush=True)
             self._warned = True
 
     def _write(self, sql: str, args: tuple) -> int | None:
@@ -79,10 +81,14 @@ class WorkoutLog:
             return None
         try:
             with self._db:  # one transaction per event
-                return self._db.execute(sql, args).lastrowid
+                row = self._db.execute(sql, args).lastrowid
         except sqlite3.Error as exc:
             self._warn(exc)
             return None
+        if self._failing:
+            self._failing = False
+            print("voice-coach: workout log is writable again", file=sys.stderr, flush=True)
+        return row
 
     def start_session(self, program: str) -> None:
         self.session = self._write("INSERT INTO sessions(program, started) VALUES (?, ?)",

@@ -1,0 +1,99 @@
+"""Drive `voice-coach run` as a user does: speak into the `room` sink, read what it prints.
+
+Shared by the live tests; needs the `pulse` fixture from `pulse.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from pulse import loud
+
+USER_VOICE = ("en-us+klatt", 150)  # accuracy by voice is measured in the bench
+
+
+class CoachProcess:
+    """`voice-coach run` as a user starts it, with every console line time-stamped."""
+
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "VOICE_COACH_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1",
+               **(env or {})}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "voice_coach", "run", "--fresh", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.lines: list[tuple[float, str]] = []  # stdout: what a user sees
+        self.errors: list[tuple[float, str]] = []  # stderr: warnings
+        self._readers = [threading.Thread(target=self._read, args=(stream, into), daemon=True)
+                         for stream, into in ((self.proc.stdout, self.lines),
+                                              (self.proc.stderr, self.errors))]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _read(stream, into: list[tuple[float, str]]) -> None:
+        for line in stream:
+            into.append((time.monotonic(), line.rstrip("\n")))
+
+    def wait_for(self, pattern: str, timeout: float = 20.0, after: float = 0.0,
+                 stderr: bool = False) -> tuple[float, str]:
+        lines = self.errors if stderr else self.lines
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for t, line in list(lines):
+                if t >= after and re.search(pattern, line):
+                    return t, line
+            time.sleep(0.02)
+        raise AssertionError(f"no line matching {pattern!r}; got: {lines[-12:]}")
+
+    def heard(self) -> list[str]:
+        return [line for _, line in self.lines if line.startswith("heard:")]
+
+    def stderr_text(self) -> str:
+        return "\n".join(line for _, line in self.errors)
+
+    def stop(self) -> str:
+        """SIGTERM, wait, and return everything it wrote to stderr."""
+        self.proc.terminate()
+        self.proc.wait(10)
+        for reader in self._readers:
+            reader.join(5)
+        return self.stderr_text()
+
+
+def say(pulse, text: str, tmp: Path) -> float:
+    """Speak `text` into the room; returns the monotonic time the speech ended."""
+    wav = tmp / (re.sub(r"\W+", "_", text) + ".wav")
+    voice, rate = USER_VOICE
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(wav), text], check=True)
+    pulse.play_into_room(wav)
+    return time.monotonic()
+
+
+def command(pulse, coach: CoachProcess, text: str, expect: str, tmp: Path,
+            tries: int = 3) -> tuple[float, float]:
+    """Say `text` until the coach answers with a line matching `expect`; returns when the speech
+    ended and when the line came. Recognition accuracy is the benchmark's business: here a
+    misheard command would only make the plumbing test flaky."""
+    for _ in range(tries):
+        ended = say(pulse, text, tmp)
+        try:
+            return ended, coach.wait_for(expect, timeout=4, after=ended - 3)[0]
+        except AssertionError:
+            continue
+    raise AssertionError(f"{text!r} never produced {expect!r}: {coach.lines[-6:]}")
+
+
+def wait_until_quiet(pulse, quiet: float = 0.6, timeout: float = 60.0) -> None:
+    """Wait until the speaker has been silent for `quiet` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tail = pulse.record_speaker(quiet)
+        if not loud(tail).any():
+            return
+    raise AssertionError("the coach never went quiet")

@@ -1,0 +1,75 @@
+"""Faults in a live session, reproduced on real PulseAudio devices: the coach keeps coaching.
+
+A USB mic pulled out is a sink module unloaded (PulseAudio moves the stream elsewhere, then back);
+a device that drops its stream with nowhere to go is the stream killed server-side; a broken
+speech engine is espeak-ng rejecting the configured voice.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from live_coach import CoachProcess, command, wait_until_quiet
+from pulse import loud, pulse_fixture
+
+pytestmark = pytest.mark.live
+pulse = pulse_fixture()
+CUE = r"^heard: .* -> cue$"
+
+
+@pytest.fixture(scope="module")
+def coach(pulse, tmp_path_factory):
+    proc = CoachProcess(tmp_path_factory.mktemp("data"), "--time-scale", "10")
+    proc.wait_for(r"^coach: Step one", timeout=60)
+    command(pulse, proc, "stop", r"^\[quiet\]", tmp_path_factory.mktemp("say"))
+    yield proc
+    err = proc.stop()
+    assert "Traceback" not in err
+
+
+def test_mic_unplugged_and_plugged_back_in(pulse, coach, tmp_path: Path) -> None:
+    wait_until_quiet(pulse)
+    pulse.unplug(pulse.room)
+    time.sleep(2.0)
+    assert coach.proc.poll() is None, "the coach must outlive its microphone"
+    pulse.replug(pulse.room)
+    command(pulse, coach, "what's the cue", CUE, tmp_path)
+
+
+def test_mic_stream_dropped_is_reopened(pulse, coach, tmp_path: Path) -> None:
+    wait_until_quiet(pulse)
+    dropped = time.monotonic()
+    assert pulse.kill_streams(coach.proc.pid, kind="source-output") >= 1
+    coach.wait_for("microphone lost", stderr=True, after=dropped, timeout=5)
+    coach.wait_for("microphone is back", stderr=True, after=dropped, timeout=10)
+    command(pulse, coach, "what's the cue", CUE, tmp_path)
+
+
+def test_speaker_stream_dropped_is_reopened(pulse, coach, tmp_path: Path) -> None:
+    wait_until_quiet(pulse)
+    assert pulse.kill_streams(coach.proc.pid) >= 1
+    time.sleep(1.0)  # the speaker notices and reopens its stream in the background
+    with pulse.capture(tail=3.0) as cap:
+        ended, _ = command(pulse, coach, "what's the cue", CUE, tmp_path)
+    assert loud(cap.samples[cap.index_at(ended):]).any(), "the answer was not heard"
+    assert "speaker stream stopped" in coach.stderr_text()
+
+
+def test_broken_speech_engine_beeps_and_prints_and_still_listens(pulse, tmp_path: Path) -> None:
+    broken = {"VOICE_COACH_VOICE": "no-such-voice", "VOICE_COACH_CACHE_DIR": str(tmp_path)}
+    proc = CoachProcess(tmp_path / "data", "--time-scale", "10", env=broken)
+    try:
+        with pulse.capture(tail=0.5) as cap:
+            proc.wait_for(r"^coach: Step one", timeout=60)
+            time.sleep(2.0)
+        command(pulse, proc, "what's the cue", CUE, tmp_path)
+        proc.wait_for(r"^coach: ", after=time.monotonic() - 1, timeout=5)
+    finally:
+        err = proc.stop()
+    beeps = loud(cap.samples)
+    assert beeps.any(), "a failed sentence should still make a sound"
+    assert beeps.mean() < 0.5, "only short beeps: there is no speech to play"
+    assert err.count("speech engine failed") == 1
+    assert "Traceback" not in err
