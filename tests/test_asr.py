@@ -280,3 +280,37 @@ def test_endpointer_cuts_long_speech_and_finishes_early(engine: PocketsphinxEngi
                              early_finish=barge_in_finisher(parser))
     assert early and early[0].reason == "early"
     assert parser.parse(early[0].hypotheses[0].text).name == "stop"
+
+
+class FailsOnce:
+    """The real engine, except its first decode fails as a crashed native decoder would."""
+
+    def __init__(self, engine: PocketsphinxEngine) -> None:
+        self.engine, self.name, self.failed = engine, engine.name, False
+
+    def decode(self, samples: np.ndarray):
+        if not self.failed:
+            self.failed = True
+            raise EngineError("decoder crashed")
+        return self.engine.decode(samples)
+
+
+def test_recogniser_failure_loses_one_utterance_not_the_session(
+        engine: PocketsphinxEngine, parser: IntentParser, renders: Path, capsys) -> None:
+    from harness import Session
+
+    from voice_coach.asr.endpoint import Utterance
+    from voice_coach.listener import Listener
+    from voice_coach.live import listen
+
+    clip = pad(render("what's the cue", renders, *VOICES[0]))
+    utterances = [Utterance(clip, 0.0, len(clip) / 16000, "silence") for _ in range(2)]
+    session = Session(load_program("hip-hinge"))
+    session.start()
+    before = len(session.out.records)
+    listen(utterances, Listener(FailsOnce(engine), parser), session.runtime)
+    while session.runtime.step(timeout=0):
+        pass
+    # the first utterance is lost to the crash, the second is answered
+    assert [kind for kind, _ in session.out.records[before:]] == ["cue"]
+    assert capsys.readouterr().err.count("recogniser error: decoder crashed") == 1
