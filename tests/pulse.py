@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 RATE = 16000  # recordings are 16 kHz mono float32
+GAP = 0.25  # a recorder this far behind the clock has had its source go silent
 START_ARGS = ["pulseaudio", "-D", "--system=false", "--exit-idle-time=-1", "-n",
               "--load=module-native-protocol-unix", "--load=module-always-sink"]
 
@@ -112,11 +113,16 @@ class Recorder:
         assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
         while True:
-            chunk = os.read(fd, 8192)
+            chunk = os.read(fd, 1 << 16)  # a whole backlog at once, or it looks like a gap
             if not chunk:
                 return
             now = time.monotonic()
             with self._lock:
+                # a source that went quiet (moved to an idle monitor) sends nothing: fill the
+                # gap with silence so that sample i is still heard at t0 + i / RATE
+                gap = now - len(chunk) / 2 / RATE - (self.t0 + len(self._buf) / 2 / RATE)
+                if self._buf and gap > GAP:
+                    self._buf += bytes(2 * int(gap * RATE))
                 self._buf += chunk
                 # each chunk arrives after its last sample was captured: tightest bound wins
                 self.t0 = min(self.t0, now - (len(self._buf) // 2) / RATE)

@@ -1,8 +1,8 @@
 """Faults in a live session, reproduced on real PulseAudio devices: the coach keeps coaching.
 
-A USB mic pulled out is a sink module unloaded (PulseAudio moves the stream elsewhere, then back);
-a device that drops its stream with nowhere to go is the stream killed server-side; a broken
-speech engine is espeak-ng rejecting the configured voice.
+A USB mic or speaker pulled out is a sink module unloaded (PulseAudio moves the stream
+elsewhere, then back); a device that drops its stream with nowhere to go is the stream killed
+server-side; a broken speech engine is espeak-ng rejecting the configured voice.
 """
 
 from __future__ import annotations
@@ -55,6 +55,18 @@ def test_speaker_stream_dropped_is_reopened(pulse, coach, tmp_path: Path) -> Non
         ended, _ = command(pulse, coach, "what's the cue", CUE, tmp_path)
     assert loud(cap.samples[cap.index_at(ended):]).any(), "the answer was not heard"
     assert "speaker stream stopped" in coach.stderr_text()
+
+
+def test_speaker_unplugged_and_plugged_back_in(pulse, coach, tmp_path: Path) -> None:
+    wait_until_quiet(pulse)
+    pulse.unplug(pulse.speaker)
+    time.sleep(2.0)
+    assert coach.proc.poll() is None, "the coach must outlive its speaker"
+    pulse.replug(pulse.speaker)
+    time.sleep(1.0)
+    with pulse.capture(tail=3.0) as cap:
+        ended, _ = command(pulse, coach, "what's the cue", CUE, tmp_path)
+    assert loud(cap.samples[cap.index_at(ended):]).any(), "the answer was not heard"
 
 
 def test_broken_speech_engine_beeps_and_prints_and_still_listens(pulse, tmp_path: Path) -> None:

@@ -59,8 +59,18 @@ class Microphone:
         try:
             self._open()
         except Exception as exc:
-            raise MicError(f"cannot open the microphone ({exc}); check `voice-coach devices`") \
+            reason = str(exc) if self._any_input() else "no input device found"
+            raise MicError(f"cannot open the microphone ({reason}); check `voice-coach devices`") \
                 from None
+
+    @staticmethod
+    def _any_input() -> bool:
+        try:
+            import sounddevice as sd
+
+            return any(d["max_input_channels"] > 0 for d in sd.query_devices())
+        except Exception:
+            return False
 
     def _reopen_with_backoff(self) -> None:
         delay = 0.5
