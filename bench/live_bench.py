@@ -9,12 +9,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,45 +21,12 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.sections import section
+from bench.soak_bench import proc_memory
+from tests.live_coach import CoachProcess
 from tests.pulse import PulseAudio, PulseUnavailable, first_sound, last_sound, loud
 
 USER_VOICE = ("en-us+klatt", 150)
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Coach:
-    def __init__(self, data: Path, *args: str) -> None:
-        env = {**os.environ, "VOICE_COACH_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
-        self.t0 = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", "voice_coach", "run", "--fresh",
-                                      *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=env, cwd=ROOT)
-        self.lines: list[tuple[float, str]] = []
-        for stream in (self.proc.stdout, self.proc.stderr):
-            threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream) -> None:
-        for line in stream:
-            self.lines.append((time.monotonic(), line.rstrip("\n")))
-
-    def wait_for(self, pattern: str, after: float = 0.0, timeout: float = 30.0) -> float:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for t, line in list(self.lines):
-                if t >= after and re.search(pattern, line):
-                    return t
-            time.sleep(0.01)
-        raise TimeoutError(f"{pattern}; last lines: {[line for _, line in self.lines[-6:]]}")
-
-    def memory(self) -> tuple[float, int]:
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
-        threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))
-        return hwm, threads
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 def render(text: str, folder: Path) -> Path:
@@ -80,7 +44,7 @@ def quiet(pa: PulseAudio, seconds: float = 0.6, timeout: float = 60.0) -> None:
         pass
 
 
-def command(pa: PulseAudio, coach: Coach, text: str, expect: str, tmp: Path,
+def command(pa: PulseAudio, coach: CoachProcess, text: str, expect: str, tmp: Path,
             tries: int = 3) -> float:
     """Say `text` until the coach answers with a line matching `expect` (misrecognitions are
     measured in the ASR section; here they would only stall the measurement)."""
@@ -89,8 +53,8 @@ def command(pa: PulseAudio, coach: Coach, text: str, expect: str, tmp: Path,
         said = time.monotonic()
         pa.play_into_room(render(text, tmp))
         try:
-            return coach.wait_for(expect, after=said, timeout=8)
-        except TimeoutError:
+            return coach.wait_for(expect, after=said, timeout=8)[0]
+        except AssertionError:
             continue
     raise TimeoutError(f"'{text}' was not understood in {tries} tries")
 
@@ -106,14 +70,15 @@ def measure(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     pa = PulseAudio().start()
     try:
         # warm the TTS and language-model caches, as a coach that has run before has them
-        warm = Coach(tmp / "warm")
+        warm = CoachProcess(tmp / "warm")
         warm.wait_for(r"^coach: Step one")
         time.sleep(3)
         warm.stop()
 
-        coach = Coach(tmp / "data")
-        listening = coach.wait_for(r"listening with")
-        cold_start = listening - coach.t0
+        started = time.monotonic()
+        coach = CoachProcess(tmp / "data")
+        listening, _ = coach.wait_for(r"listening with", stderr=True)
+        cold_start = listening - started
         coach.wait_for(r"^coach: Step one")
         replies, stops = [], []
         for _ in range(repeats):  # barge in over the coach, then ask for a cue in silence
@@ -143,9 +108,10 @@ def measure(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         while time.monotonic() < chatter_until:
             pa.play_into_room(render("what's the cue", tmp))
             time.sleep(min(20.0, max(0.0, chatter_until - time.monotonic())))
-        over_line = coach.wait_for(r"^coach: Rest over", after=rest_said, timeout=rest_seconds)
+        over_line, _ = coach.wait_for(r"^coach: Rest over", after=rest_said,
+                                      timeout=rest_seconds)
         timer_error = over_line - (rest_said + rest_seconds)
-        rss, threads = coach.memory()
+        rss, threads = proc_memory(coach.proc.pid, "VmHWM")
         coach.stop()
     finally:
         pa.stop()

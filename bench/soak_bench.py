@@ -28,10 +28,11 @@ LOOP = ["next step", "what's the cue", "go", "cue for my back", "done", "how lon
         "why", "common mistakes"]
 
 
-def _sample(pid: int) -> tuple[float, int]:
+def proc_memory(pid: int, field: str = "VmRSS") -> tuple[float, int]:
+    """(MB of `field` — VmRSS now, VmHWM at peak — and threads) of a running process."""
     status = Path(f"/proc/{pid}/status").read_text()
-    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
-    return rss, int(re.search(r"Threads:\s+(\d+)", status).group(1))
+    mb = int(re.search(rf"{field}:\s+(\d+)", status).group(1)) / 1024
+    return mb, int(re.search(r"Threads:\s+(\d+)", status).group(1))
 
 
 @section("soak", "Soak: 8 hours of session time, time-scaled", default=False)
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             proc.stdin.write("go to drill one\n")
         time.sleep(0.05)
         if i % 20 == 0:
-            samples.append((time.monotonic() - start, *_sample(proc.pid)))
+            samples.append((time.monotonic() - start, *proc_memory(proc.pid)))
     proc.stdin.close()
     proc.wait(10)
     first, last = samples[len(samples) // 10], samples[-1]

@@ -29,13 +29,17 @@ def coach(pulse, tmp_path_factory):
     assert "Traceback" not in err
 
 
-def test_mic_unplugged_and_plugged_back_in(pulse, coach, tmp_path: Path) -> None:
+@pytest.mark.parametrize("device", ["room", "speaker"], ids=["mic", "speaker"])
+def test_device_unplugged_and_plugged_back_in(pulse, coach, tmp_path: Path, device: str) -> None:
     wait_until_quiet(pulse)
-    pulse.unplug(pulse.room)
+    pulse.unplug(device)
     time.sleep(2.0)
-    assert coach.proc.poll() is None, "the coach must outlive its microphone"
-    pulse.replug(pulse.room)
-    command(pulse, coach, "what's the cue", CUE, tmp_path)
+    assert coach.proc.poll() is None, f"the coach must outlive its {device}"
+    pulse.replug(device)
+    time.sleep(1.0)
+    with pulse.capture(tail=3.0) as cap:
+        ended, _ = command(pulse, coach, "what's the cue", CUE, tmp_path)
+    assert loud(cap.samples[cap.index_at(ended):]).any(), "the answer was not heard"
 
 
 def test_mic_stream_dropped_is_reopened(pulse, coach, tmp_path: Path) -> None:
@@ -55,18 +59,6 @@ def test_speaker_stream_dropped_is_reopened(pulse, coach, tmp_path: Path) -> Non
         ended, _ = command(pulse, coach, "what's the cue", CUE, tmp_path)
     assert loud(cap.samples[cap.index_at(ended):]).any(), "the answer was not heard"
     assert "speaker stream stopped" in coach.stderr_text()
-
-
-def test_speaker_unplugged_and_plugged_back_in(pulse, coach, tmp_path: Path) -> None:
-    wait_until_quiet(pulse)
-    pulse.unplug(pulse.speaker)
-    time.sleep(2.0)
-    assert coach.proc.poll() is None, "the coach must outlive its speaker"
-    pulse.replug(pulse.speaker)
-    time.sleep(1.0)
-    with pulse.capture(tail=3.0) as cap:
-        ended, _ = command(pulse, coach, "what's the cue", CUE, tmp_path)
-    assert loud(cap.samples[cap.index_at(ended):]).any(), "the answer was not heard"
 
 
 def test_broken_speech_engine_beeps_and_prints_and_still_listens(pulse, tmp_path: Path) -> None:
