@@ -314,3 +314,29 @@ def test_recogniser_failure_loses_one_utterance_not_the_session(
     # the first utterance is lost to the crash, the second is answered
     assert [kind for kind, _ in session.out.records[before:]] == ["cue"]
     assert capsys.readouterr().err.count("recogniser error: decoder crashed") == 1
+
+
+def test_command_found_below_the_top_keeps_its_confidence(parser: IntentParser) -> None:
+    """hyp()'s score and the n-best scores are on different scales: the gap is measured within
+    the n-best list, so "stop" under an unparseable "stop the" is not scored as near zero."""
+    from voice_coach.asr.base import Hypothesis
+    from voice_coach.asr.recognize import first_command
+
+    hyps = [Hypothesis("stop the", -3112.0, {"frames": 87, "nbest_top": -469700.0}),
+            Hypothesis("stop", -469768.0), Hypothesis("got", -470100.0)]
+    best, confidence = first_command(hyps, parser)
+    assert best.text == "stop" and 0.5 < confidence < 1.0
+
+
+@pytest.mark.parametrize(("voice", "rate", "padded"),
+                         [("en-us+m3", 150, False), ("en-gb", 175, True),
+                          ("en-us+klatt", 150, True)])
+def test_stop_gets_through_while_the_coach_is_talking(engine: PocketsphinxEngine,
+                                                     parser: IntentParser, renders: Path,
+                                                     voice: str, rate: int, padded: bool) -> None:
+    """Each of these puts "stop" below an unparseable best guess ("stop the", "got")."""
+    from voice_coach.listener import Listener
+
+    audio = render("stop", renders, voice, rate)
+    verdict = Listener(engine, parser).judge(pad(audio) if padded else audio, speaking=True)
+    assert verdict.intent is not None and verdict.intent.name == "stop", verdict

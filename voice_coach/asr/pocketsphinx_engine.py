@@ -257,15 +257,24 @@ class PocketsphinxEngine:
         best = Hypothesis(hyp.hypstr, float(details["grammar_score"]), details)
         out = [best]
         seen = {hyp.hypstr}
+        # n-best scores are lattice path scores, on another scale than hyp()'s: alternatives are
+        # compared with the best n-best score, kept here
+        top = None
         try:
             for i, alt in enumerate(self.decoder.nbest()):
                 if i >= 10:
                     break
-                if alt is not None and alt.hypstr and alt.hypstr not in seen and alt.score > 0:
+                if alt is None or not alt.hypstr or alt.score <= 0:
+                    continue
+                score = float(log(alt.score))
+                top = score if top is None else max(top, score)
+                if alt.hypstr not in seen:
                     seen.add(alt.hypstr)
-                    out.append(Hypothesis(alt.hypstr, float(log(alt.score))))
+                    out.append(Hypothesis(alt.hypstr, score))
         except (RuntimeError, ValueError):
             pass
+        if top is not None:
+            details["nbest_top"] = top
         return out
 
 
