@@ -64,11 +64,14 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
     log = [line for _, line in coach.lines + coach.errors]
     first = next(s for s in samples if s[0] >= real_seconds / 10)
     last = samples[-1]
+    series = {f"{pct}%": round(next(s for s in samples if s[0] >= real_seconds * pct / 100
+                                     or s is last)[1], 1) for pct in (10, 25, 50, 75, 100)}
     return {
         "session_hours": hours, "time_scale": scale, "real_minutes": round(real_seconds / 60, 1),
         "commands_played": said, "commands_acted_on": acted, "alive_at_end": alive,
         "rss_mb": {"start": round(samples[0][1], 1), "after_10pct": round(first[1], 1),
-                   "end": round(last[1], 1), "max": round(max(s[1] for s in samples), 1)},
+                   "end": round(last[1], 1), "max": round(max(s[1] for s in samples), 1),
+                   "by_time": series},
         "threads": {"after_10pct": first[2], "end": last[2],
                     "min": min(s[2] for s in samples[1:]), "max": max(s[2] for s in samples)},
         "faults_logged": {f: sum(f in line for line in log) for f in FAULTS},
@@ -94,5 +97,6 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                   f"({threads['min']}–{threads['max']})",
                   "yes" if data["alive_at_end"] else "NO")
     console.print(table)
+    console.print(f"RSS by time (MB): {rss['by_time']}")
     console.print(f"faults logged: {data['faults_logged']}")
     return data

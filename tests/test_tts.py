@@ -139,6 +139,18 @@ def test_prerender_fills_the_cache_in_the_background(synth: Pyttsx3Synthesizer) 
     assert synth.renders == before
 
 
+def test_memory_cache_stays_within_its_byte_budget(synth: Pyttsx3Synthesizer,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import voice_coach.adapters.tts as tts
+
+    monkeypatch.setattr(tts, "MEMORY_BYTES", 150_000)  # about three short phrases
+    sizes = [synth.render(f"Set {n} of three.").nbytes for n in ("one", "two", "three", "four")]
+    assert max(sizes) < tts.MEMORY_BYTES < sum(sizes)
+    assert sizes[-1] <= synth.memory_bytes <= tts.MEMORY_BYTES
+    synth.render("Set four of three.")  # the newest is still in memory: no engine needed
+    assert synth.memory_bytes <= tts.MEMORY_BYTES
+
+
 def test_empty_text_needs_no_engine(synth: Pyttsx3Synthesizer) -> None:
     assert len(synth.render("   ")) == 0
 

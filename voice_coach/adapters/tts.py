@@ -33,6 +33,10 @@ MAX_CACHE_FILES = 2000
 _CACHE_VERSION = "1"
 
 
+# Recent renders kept in memory (the disk cache has the rest): about 3 minutes of speech.
+MEMORY_BYTES = 16 * 1024 * 1024
+
+
 class TTSError(Exception):
     """Speech could not be rendered; the message is one line for the user."""
 
@@ -193,6 +197,7 @@ class Pyttsx3Synthesizer:
         self._fatal: str | None = None
         self._job_id = 0
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()  # recent renders, read-only
+        self._memory_bytes = 0
         self._memory_lock = threading.Lock()
         self._prerender: threading.Thread | None = None
         self.renders = 0  # renders done by the engine (not served from cache)
@@ -263,6 +268,11 @@ class Pyttsx3Synthesizer:
 
     # ---- cache
 
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes of rendered speech held in memory (bounded by MEMORY_BYTES)."""
+        return self._memory_bytes
+
     def _path(self, key: str) -> Path:
         return self.cache / f"{key}.wav"
 
@@ -285,9 +295,12 @@ class Pyttsx3Synthesizer:
     def _remember(self, key: str, samples: np.ndarray) -> None:
         samples.setflags(write=False)  # shared by every caller that asks for this phrase
         with self._memory_lock:
+            old = self._memory.pop(key, None)
+            self._memory_bytes -= old.nbytes if old is not None else 0
             self._memory[key] = samples
-            while len(self._memory) > 128:
-                self._memory.popitem(last=False)
+            self._memory_bytes += samples.nbytes
+            while self._memory_bytes > MEMORY_BYTES and len(self._memory) > 1:
+                self._memory_bytes -= self._memory.popitem(last=False)[1].nbytes
 
     # ---- worker (lock held)
 
