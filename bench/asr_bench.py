@@ -103,11 +103,13 @@ def _decode(job: tuple[dict, dict]) -> dict:
     wall = time.perf_counter() - t0
     intent = rec.intent
     strict_intent = intent.name if intent else None
-    if intent is not None and clip["kind"] == "coach" and _supports_strict(recognize_samples):
-        # While the coach talks the runtime decodes with the stricter self-hearing gate; only an
-        # accepted utterance can change, so re-decode just those.
-        again = recognize_samples(audio, _W["engine"], _W["parser"], strict=True)
-        strict_intent = again.intent.name if again.intent else None
+    if intent is not None and clip["kind"] == "coach":
+        # While the coach talks, the live listener accepts only barge-in intents ("stop",
+        # "pause", "quieter"); only an accepted utterance can change, so re-judge just those.
+        from voice_coach.listener import Listener
+
+        verdict = Listener(_W["engine"], _W["parser"]).judge(audio, speaking=True)
+        strict_intent = verdict.intent.name if verdict.intent else None
     return {
         "id": clip["id"], "condition": cond["name"], "noise": cond["noise"], "snr": cond["snr"],
         "kind": clip["kind"], "category": clip["category"], "text": clip["text"],
@@ -120,14 +122,6 @@ def _decode(job: tuple[dict, dict]) -> dict:
         "audio_seconds": audio.size / RATE, "pid": _W["pid"], "peak_rss_mb": _peak_rss_mb(),
         "load_seconds": _W["load_seconds"], "rss_before_engine_mb": _W["rss_before_engine"],
     }
-
-
-def _supports_strict(fn: Any) -> bool:
-    if "strict" not in _W:
-        import inspect
-
-        _W["strict"] = "strict" in inspect.signature(fn).parameters
-    return _W["strict"]
 
 
 def _jsonable(slots: dict) -> dict:
@@ -358,7 +352,8 @@ def print_tables(console: Console, engines: dict[str, dict], split: str, quick: 
         t.add_row(
             name,
             f"{_fmt(sp['pct'], '%')} ({sp['false_actions']}/{sp['n']})",
-            f"{co['false_actions']}/{co['n']}\n(strict: {neg['coach_strict']['false_actions']})",
+            f"{co['false_actions']}/{co['n']}\n(while speaking: "
+            f"{neg['coach_strict']['false_actions']})",
             f"{sn['false_actions']}/{sn['n']}",
             _fmt(c["decode_ms_p50"], " ms"), _fmt(c["decode_ms_p95"], " ms"), _fmt(c["rtf"]),
             _fmt(c["load_seconds"], " s"), _fmt(c["peak_rss_mb"], " MB"),

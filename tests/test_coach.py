@@ -133,7 +133,7 @@ def test_pause_freezes_every_timer_and_resume_continues(s: Session) -> None:
     s.wait(10)
     paused = s.hear("pause")
     assert paused[0] == "[quiet]"
-    assert "Paused with thirty five seconds left" in s.said(paused)
+    assert "Take your time. Thirty five seconds left when you say resume." in s.said(paused)
     assert s.wait(600) == []
     assert "Thirty five seconds left in rest. We're paused." in s.said(s.hear("time_left"))
     assert "Resuming. Thirty five seconds left." in s.said(s.hear("resume"))

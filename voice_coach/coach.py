@@ -367,12 +367,14 @@ class Coach(Answers):
         timer = self.state.timer
         cmds: list[Command] = [StopSpeaking(), CancelTimer("cue")]
         if timer is None or timer.paused_left is not None:
-            return cmds + self._say("Paused. Say resume when you're ready.")
+            # no bare "Paused.": in the coach's voice it decodes as "pause it", a barge-in
+            return cmds + self._say("Take your time. Say resume when you're ready.")
         left = timer.left(self._now)
         kind, total = timer.kind, timer.total
         cmds += self._cancel_timer()
         self.state.timer = Clockwork(kind, 0.0, total, paused_left=left)
-        return cmds + self._say(f"Paused with {duration_words(left)} left. Say resume.")
+        return cmds + self._say(f"Take your time. {duration_words(left).capitalize()} left "
+                                f"when you say resume.")
 
     def _on_resume(self, intent: Intent) -> list[Command]:
         timer = self.state.timer

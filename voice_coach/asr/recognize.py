@@ -61,18 +61,15 @@ def gap_per_frame(best: Hypothesis) -> float:
 
 
 def recognize_samples(samples: np.ndarray, engine: SpeechEngine, parser: IntentParser,
-                      gate: Gate | None = None, strict: bool = False) -> Recognition:
-    """Decode one utterance and return what was meant, or why nothing was accepted.
-
-    `strict` is for while the coach is talking (self-hearing): only accept with a wider margin.
-    """
+                      gate: Gate | None = None) -> Recognition:
+    """Decode one utterance and return what was meant, or why nothing was accepted."""
     start = time.perf_counter()
     hyps = engine.decode(as_int16(samples))
-    return interpret(hyps, engine.name, parser, time.perf_counter() - start, gate, strict)
+    return interpret(hyps, engine.name, parser, time.perf_counter() - start, gate)
 
 
 def interpret(hyps: list[Hypothesis], engine_name: str, parser: IntentParser, seconds: float,
-              gate: Gate | None = None, strict: bool = False) -> Recognition:
+              gate: Gate | None = None) -> Recognition:
     """Turn an engine's n-best list into a Recognition (an intent, or a reasoned rejection)."""
     if not hyps or not hyps[0].text.strip():
         return Recognition("", None, 0.0, engine_name, seconds, hyps, "nothing heard")
@@ -85,8 +82,6 @@ def interpret(hyps: list[Hypothesis], engine_name: str, parser: IntentParser, se
     else:  # language-model search: the first whole command in the n-best list
         best, confidence = first_command(hyps, parser)
         reason = "" if confidence > 0 else "not a complete command"
-    if strict and not reason and confidence < 0.9:
-        reason = "not sure enough while the coach is speaking"
     intent = parser.parse(best.text, round(confidence, 3))
     if intent is None and not reason:
         reason = "not a complete command"
