@@ -367,7 +367,6 @@ class Coach(Answers):
         timer = self.state.timer
         cmds: list[Command] = [StopSpeaking(), CancelTimer("cue")]
         if timer is None or timer.paused_left is not None:
-            # no bare "Paused.": in the coach's voice it decodes as "pause it", a barge-in
             return cmds + self._say("Take your time. Say resume when you're ready.")
         left = timer.left(self._now)
         kind, total = timer.kind, timer.total
