@@ -14,15 +14,13 @@ from voice_coach.asr import EngineError, open_engine, recognize_file
 from voice_coach.asr.audio_file import load_wav, save_wav
 from voice_coach.asr.endpoint import barge_in_finisher, split_utterances
 from voice_coach.asr.fsm import to_fsm
-from voice_coach.asr.grammar import (
+from voice_coach.asr.grammar import grammar_words, phrases, to_jsgf, word_grammar
+from voice_coach.asr.pocketsphinx_engine import (
+    MissingWordsError,
+    PocketsphinxEngine,
     extra_dict_path,
-    grammar_words,
-    phrases,
     read_dict,
-    to_jsgf,
-    word_grammar,
 )
-from voice_coach.asr.pocketsphinx_engine import MissingWordsError, PocketsphinxEngine
 from voice_coach.asr.recognize import recognize_samples
 from voice_coach.intents import Grammar, IntentParser
 from voice_coach.program import load_program

@@ -142,8 +142,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def run_live_audio(settings, program, parser, log, saved, wait: bool) -> bool:
+    from voice_coach.adapters.devices import SpeakerError
     from voice_coach.adapters.mic import MicError
-    from voice_coach.adapters.speaker import SpeakerError
     from voice_coach.live import run_live
 
     try:
@@ -206,7 +206,7 @@ def cmd_say(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    from voice_coach.adapters.speaker import SpeakerError, list_devices
+    from voice_coach.adapters.devices import SpeakerError, list_devices
 
     try:
         print(list_devices())

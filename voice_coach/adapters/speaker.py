@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from voice_coach.adapters import tts
+from voice_coach.adapters.devices import load_sounddevice
 from voice_coach.events import Priority
 from voice_coach.speech import SpeechQueue, resample
 
@@ -28,35 +29,6 @@ SPEECH_PEAK = 0.5  # utterances are normalised to -6 dBFS, leaving headroom for 
 LINGER = 0.3  # `speaking` stays true this long after the last sound (room echo, mic lag)
 HEALTH_TIMEOUT = 2.0  # no callback for this long on an active stream: treat it as lost
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
-
-
-class SpeakerError(Exception):
-    """No audio output is possible at all (e.g. the PortAudio library is missing)."""
-
-
-def _sd():
-    try:
-        import sounddevice
-    except OSError as exc:  # PortAudio not installed
-        raise SpeakerError(f"audio output unavailable: {exc}") from exc
-    return sounddevice
-
-
-def list_devices() -> str:
-    """A table of audio devices for `voice-coach devices`; `*` marks the defaults."""
-    sd = _sd()
-    default_in, default_out = sd.default.device
-    hostapis = sd.query_hostapis()
-    devices = sd.query_devices()
-    if not len(devices):
-        return "no audio devices found (is a USB mic/speaker plugged in? is pulseaudio running?)"
-    lines = ["  #  in out  rate   name (host API)"]
-    for d in devices:
-        mark = "*" if d["index"] in (default_in, default_out) else " "
-        lines.append(f"{mark}{d['index']:>2}  {d['max_input_channels']:>2}"
-                     f" {d['max_output_channels']:>3}  {d['default_samplerate']:>5.0f}"
-                     f"  {d['name']} ({hostapis[d['hostapi']]['name']})")
-    return "\n".join(lines)
 
 
 @dataclass(order=True)
@@ -81,7 +53,7 @@ class Speaker:
                  on_finished: Callable[[int, bool], None] | None = None,
                  earcon_dir: Path | None = None, linger: float = LINGER,
                  latency: float | str = "low") -> None:
-        self._sd = _sd()
+        self._sd = load_sounddevice()
         self._owns_synth = synth is None
         if synth is None:
             synth = tts.Pyttsx3Synthesizer()

@@ -19,7 +19,6 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from hassil.expression import (
     Alternative,
@@ -382,23 +381,3 @@ def phrases(grammar: Grammar | WordGrammar, limit: int = MAX_PHRASES) -> list[st
     except OverflowError:
         return sorted(grammar_words(wg))
     return list(dict.fromkeys(out))
-
-
-# ---- pronunciation dictionary
-
-
-def extra_dict_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "dict" / "extra.dict"
-
-
-def read_dict(path: Path) -> dict[str, str]:
-    """A CMU-style dictionary file: 'word PH ON ES' per line; '#' comments; 'word(2)' variants."""
-    entries: dict[str, str] = {}
-    if not path.is_file():
-        return entries
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            word, _, phones = line.partition(" ")
-            entries[word] = phones.strip()
-    return entries

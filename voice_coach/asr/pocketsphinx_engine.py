@@ -23,13 +23,7 @@ import pocketsphinx
 
 from voice_coach.asr.base import EngineError, Hypothesis, as_int16
 from voice_coach.asr.fsm import Fsm, to_fsm
-from voice_coach.asr.grammar import (
-    GrammarError,
-    extra_dict_path,
-    grammar_words,
-    read_dict,
-    word_grammar,
-)
+from voice_coach.asr.grammar import GrammarError, grammar_words, word_grammar
 from voice_coach.intents import Grammar
 
 # Beams: the pocketsphinx defaults (1e-48) cost ~2x the time for no accuracy gain on this grammar;
@@ -46,6 +40,23 @@ _FILLERS = ("<", "[", "+")
 
 class MissingWordsError(GrammarError):
     """Grammar words have no pronunciation in the dictionary."""
+
+
+def extra_dict_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "dict" / "extra.dict"
+
+
+def read_dict(path: Path) -> dict[str, str]:
+    """A CMU-style dictionary file: 'word PH ON ES' per line; '#' comments; 'word(2)' variants."""
+    entries: dict[str, str] = {}
+    if not path.is_file():
+        return entries
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            word, _, phones = line.partition(" ")
+            entries[word] = phones.strip()
+    return entries
 
 
 def lm_cache_dir() -> Path:
