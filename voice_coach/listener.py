@@ -49,7 +49,8 @@ class Listener:
         if hypotheses:
             rec = interpret(hypotheses, self.engine.name, self.parser, 0.0)
         else:
-            rec = recognize_samples(samples, self.engine, self.parser)
+            # a second look doubles the chances of hearing a command in the coach's own voice
+            rec = recognize_samples(samples, self.engine, self.parser, second_look=not speaking)
         intent = rec.intent
         if intent is None:
             return Verdict(None, rec.text, rec.confidence, "rejected", rec.seconds)

@@ -119,6 +119,7 @@ class PocketsphinxEngine:
     """Grammar-constrained pocketsphinx decoder plus a phone-loop reference decoder."""
 
     name = "pocketsphinx"
+    second_look = True  # see asr.recognize.SECOND_LOOK_SHIFT
 
     def __init__(self, grammar: Grammar | None = None, *, fsm: Fsm | None = None,
                  extra_dict: Path | None = None, denoise: bool = False,
