@@ -9,8 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -22,20 +20,8 @@ from rich.table import Table
 
 from bench.sections import section
 from bench.soak_bench import proc_memory
-from tests.live_coach import CoachProcess
+from tests.live_coach import CoachProcess, render_user
 from tests.pulse import PulseAudio, PulseUnavailable, first_sound, last_sound, loud
-
-USER_VOICE = ("en-us+klatt", 150)
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def render(text: str, folder: Path) -> Path:
-    wav = folder / (re.sub(r"\W+", "_", text) + ".wav")
-    if not wav.exists():
-        voice, rate = USER_VOICE
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(wav), text],
-                       check=True)
-    return wav
 
 
 def quiet(pa: PulseAudio, seconds: float = 0.6, timeout: float = 60.0) -> None:
@@ -51,7 +37,7 @@ def command(pa: PulseAudio, coach: CoachProcess, text: str, expect: str, tmp: Pa
     for _ in range(tries):
         quiet(pa)
         said = time.monotonic()
-        pa.play_into_room(render(text, tmp))
+        pa.play_into_room(render_user(text, tmp))
         try:
             return coach.wait_for(expect, after=said, timeout=8)[0]
         except AssertionError:
@@ -82,19 +68,19 @@ def measure(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         coach.wait_for(r"^coach: Step one")
         replies, stops = [], []
         for _ in range(repeats):  # barge in over the coach, then ask for a cue in silence
-            coach_text = render("list drills", tmp)
+            coach_text = render_user("list drills", tmp)
             quiet(pa)
             pa.play_into_room(coach_text)
             time.sleep(1.5)
             with pa.capture(tail=1.0) as cap:
-                pa.play_into_room(render("stop", tmp))
+                pa.play_into_room(render_user("stop", tmp))
                 ended = time.monotonic()
             end = last_sound(cap.samples)
             if end is not None:
                 stops.append(max(0.0, cap.time_at(end) - ended))
             quiet(pa)
             with pa.capture(tail=3.0) as cap:
-                pa.play_into_room(render("what's the cue", tmp))
+                pa.play_into_room(render_user("what's the cue", tmp))
                 ended = time.monotonic()
                 time.sleep(2.0)
             start = first_sound(cap.samples[cap.index_at(ended):])
@@ -106,7 +92,7 @@ def measure(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                             r"^coach: .*Rest (thirty seconds|five minutes)\.", tmp)
         chatter_until = rest_said + rest_seconds - 8
         while time.monotonic() < chatter_until:
-            pa.play_into_room(render("what's the cue", tmp))
+            pa.play_into_room(render_user("what's the cue", tmp))
             time.sleep(min(20.0, max(0.0, chatter_until - time.monotonic())))
         over_line, _ = coach.wait_for(r"^coach: Rest over", after=rest_said,
                                       timeout=rest_seconds)

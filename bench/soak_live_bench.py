@@ -16,10 +16,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.live_bench import quiet, render
+from bench.live_bench import quiet
 from bench.sections import section
 from bench.soak_bench import proc_memory
-from tests.live_coach import CoachProcess
+from tests.live_coach import CoachProcess, render_user
 from tests.pulse import PulseAudio, PulseUnavailable
 
 # a training loop as a person would talk through it, back to drill one so it never ends
@@ -51,7 +51,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
             if text != "stop":  # a person mostly lets the coach finish; "stop" barges in
                 quiet(pa, 0.4, timeout=5)
             t = time.monotonic()
-            pa.play_into_room(render(text, tmp))
+            pa.play_into_room(render_user(text, tmp))
             said += 1
             try:
                 coach.wait_for(r"^heard: .* -> [a-z_]+$", after=t, timeout=3)

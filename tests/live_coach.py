@@ -69,12 +69,19 @@ class CoachProcess:
         return self.stderr_text()
 
 
+def render_user(text: str, folder: Path) -> Path:
+    """The user's voice saying `text`, as a WAV in `folder` (rendered once)."""
+    wav = folder / (re.sub(r"\W+", "_", text) + ".wav")
+    if not wav.exists():
+        voice, rate = USER_VOICE
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(wav), text],
+                       check=True)
+    return wav
+
+
 def say(pulse, text: str, tmp: Path) -> float:
     """Speak `text` into the room; returns the monotonic time the speech ended."""
-    wav = tmp / (re.sub(r"\W+", "_", text) + ".wav")
-    voice, rate = USER_VOICE
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(wav), text], check=True)
-    pulse.play_into_room(wav)
+    pulse.play_into_room(render_user(text, tmp))
     return time.monotonic()
 
 

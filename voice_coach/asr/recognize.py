@@ -61,11 +61,12 @@ def gap_per_frame(best: Hypothesis) -> float:
 
 
 # A second look, 5 ms later: the 10 ms feature frames fall differently on the audio, and with
-# voices far from the acoustic model that alone can turn "stop" into "nah" (the same clip failed
-# at 2 of 30 start offsets). Engines that want it set `second_look`; it costs a second decode
-# only for utterances whose words made no command. Measured (make bench, unseen voices): clean
-# 58.5 -> 61.3 %, noisy 44.8 -> 49.2 %, false actions on non-command speech 8.8 -> 11.2 %, and
-# one of the coach's own 369 lines became a barge-in: so never while the coach is talking.
+# voices far from the acoustic model that alone changes the words ("nah drill" -> "list the
+# drills", "cue you" -> "skip the rest"). Engines that want it set `second_look`; it costs a
+# second decode only for utterances whose words made no command. Measured (make bench, unseen
+# voices): clean 58.5 -> 61.3 %, noisy 44.8 -> 49.2 %, false actions on non-command speech
+# 8.8 -> 11.2 %, and one of the coach's own 369 lines became a barge-in: so never while the
+# coach is talking.
 SECOND_LOOK_SHIFT = 80
 
 
