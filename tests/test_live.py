@@ -69,8 +69,8 @@ def test_coach_never_acts_on_its_own_voice(pulse, tmp_path: Path) -> None:
     commands may act."""
     loopback = _pactl("load-module", "module-loopback", "source=speaker.monitor", "sink=room",
                       "latency_msec=30").strip()
+    proc = CoachProcess(tmp_path / "data", "--time-scale", "30")
     try:
-        proc = CoachProcess(tmp_path / "data", "--time-scale", "30")
         proc.wait_for(r"^coach: Step one", timeout=60)
         time.sleep(2.0)
         user_lines = {"what's the cue": "cue", "list drills": "list_drills", "let's go": "start"}
@@ -82,8 +82,8 @@ def test_coach_never_acts_on_its_own_voice(pulse, tmp_path: Path) -> None:
             spoken.append((start, heard_at))
             time.sleep(1.0)
         wait_until_quiet(pulse, timeout=90)
+    finally:  # a coach left running would talk into the next tests' microphone
         err = proc.stop()
-    finally:
         _pactl("unload-module", loopback, check=False)
     print("\n".join(proc.heard()))
     acted = [(t, line) for t, line in proc.lines
@@ -99,9 +99,13 @@ def test_coach_never_acts_on_its_own_voice(pulse, tmp_path: Path) -> None:
 def test_sigterm_exits_within_a_second_and_keeps_progress(pulse, tmp_path: Path) -> None:
     data = tmp_path / "data"
     proc = CoachProcess(data, "--time-scale", "10")
-    proc.wait_for(r"^coach: Step one", timeout=60)
-    command(pulse, proc, "stop", r"^\[quiet\]", tmp_path)
-    command(pulse, proc, "next step", r"^coach: Step two", tmp_path)
+    try:
+        proc.wait_for(r"^coach: Step one", timeout=60)
+        command(pulse, proc, "stop", r"^\[quiet\]", tmp_path)
+        command(pulse, proc, "next step", r"^coach: Step two", tmp_path)
+    except BaseException:
+        proc.stop()  # never leave a coach talking into the next tests' microphone
+        raise
     sent = time.monotonic()
     proc.proc.terminate()
     proc.proc.wait(5)
