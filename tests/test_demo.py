@@ -7,9 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from voice_coach.asr.audio_file import load_wav
+from voice_coach.demo import RATE, DemoOutput
+from voice_coach.events import Priority
+from voice_coach.program import load_program
+from voice_coach.timers import ManualClock
 
 pytestmark = pytest.mark.audio
 
@@ -33,3 +38,29 @@ def test_demo_renders_a_session_that_acts_on_commands_only(tmp_path: Path) -> No
     assert any(text.startswith("Rest over.") for text in coach)
     times = [e["t"] for e in entries]
     assert times == sorted(times)
+    summary = load_program("hip-hinge").summary
+    assert summary in coach[-1] and coach[-1].endswith("in all."), coach[-3:]
+
+
+class Silence:
+    """Renders every sentence as one second of silence: the timeline, not the voice, is tested."""
+
+    samplerate = RATE
+
+    def render(self, text: str, rate: int = 0, voice: str = "") -> np.ndarray:
+        return np.zeros(RATE, dtype=np.float32)
+
+
+def test_stop_drops_what_was_queued_from_the_transcript_too() -> None:
+    clock = ManualClock()
+    out = DemoOutput(clock, Silence(), {})
+    out.say("Drill two of seven.", Priority.ANSWER)
+    out.say("Step one: Put a pad on the floor.", Priority.ANSWER)  # queued behind it, at 1 s
+    clock.t = 0.5
+    out.stop_speaking()
+    clock.t = 2.0
+    out.say("That's the whole program.", Priority.ANSWER)
+    assert [(e["t"], e["text"]) for e in out.transcript] == [
+        (0.0, "Drill two of seven."), (0.5, "[stopped talking]"),
+        (2.0, "That's the whole program.")]
+    assert [round(start, 2) for start, _, _ in out.timeline.clips] == [0.0, 2.0]

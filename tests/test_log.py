@@ -157,3 +157,75 @@ def test_corrupt_saved_state_starts_fresh() -> None:
     said = " ".join(c.text for c in coach.handle(Started(0.0)) if hasattr(c, "text"))
     assert said.startswith(PROGRAM.intro)
     assert coach.state.phase == SETUP
+
+
+def history(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VOICE_COACH_DATA_DIR": str(data_dir), "COLUMNS": "80"}
+    return subprocess.run([sys.executable, "-m", "voice_coach", "history", *args], env=env,
+                          capture_output=True, text=True, timeout=30)
+
+
+def no_sound_server(tmp_path: Path) -> dict[str, str]:
+    runtime = tmp_path / "pulse"
+    runtime.mkdir(mode=0o700)
+    (tmp_path / "client.conf").write_text("autospawn = no\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
+    return {**env, "PULSE_RUNTIME_PATH": str(runtime), "PULSE_SERVER": f"unix:{runtime}/native",
+            "PULSE_CLIENTCONFIG": str(tmp_path / "client.conf"),
+            "VOICE_COACH_DATA_DIR": str(tmp_path)}
+
+
+def test_a_start_that_fails_keeps_the_progress_before_it(tmp_path: Path) -> None:
+    """The coach cannot open a microphone (no sound server yet): that start leaves no trace,
+    and the next start still offers to resume the workout before it."""
+    first = coach_process(tmp_path)
+    send(first, "drill four", "go", "done")
+    first.send_signal(signal.SIGKILL)
+    first.communicate(timeout=5)
+    failed = subprocess.run([sys.executable, "-m", "voice_coach", "run"], capture_output=True,
+                            text=True, timeout=60, env=no_sound_server(tmp_path))
+    assert failed.returncode == 2 and "cannot open the microphone" in failed.stderr
+    assert len(WorkoutLog(tmp_path / "workouts.sqlite").history(everything=True)) == 1
+    out, _ = coach_process(tmp_path).communicate("", timeout=10)
+    assert "coach: Welcome back. You were on the wall tap hip hinge, set two of three." in out
+
+
+def test_history_hides_starts_where_nothing_happened_and_fits_80_columns(
+        tmp_path: Path) -> None:
+    worked = coach_process(tmp_path, "--time-scale", "1000")
+    send(worked, "go", "done", "skip rest", "what's the cue", "end workout", "yes", pause=0.2)
+    worked.communicate(timeout=10)
+    coach_process(tmp_path, "--fresh").communicate("", timeout=10)  # quit at once
+    log = WorkoutLog(tmp_path / "workouts.sqlite")
+    log.start_session("hip-hinge")  # an aborted start, as earlier versions logged them
+    log.end_session(finished=False)
+    log.start_session("a-custom-program-with-a-rather-long-name")
+    log.event("set", {"drill": "one", "set": 1})
+    log.close()
+
+    shown = history(tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in shown.stdout
+    assert lines[0].split() == ["started", "program", "drills", "sets", "cues", "pain", "rest",
+                                "done"]
+    rows = [line for line in lines if line[:2] == "20"]
+    assert len(rows) == 2  # the workout and the custom program; the two empty starts are hidden
+    cells = rows[1].split()
+    assert cells[2] == "hip-hinge" and cells[3:7] == ["1", "1", "1", "0"] and cells[-1] == "yes"
+    assert rows[0].split()[-1] == "no"  # never ended
+    assert len(WorkoutLog(tmp_path / "workouts.sqlite").history(everything=True)) == 4
+
+
+def test_history_limit_short_and_long(tmp_path: Path) -> None:
+    log = WorkoutLog(tmp_path / "workouts.sqlite")
+    for n in range(3):
+        log.start_session(f"program-{n}")
+        log.event("set", {"drill": "one", "set": 1})
+    log.close()
+    for args in (["-n", "2"], ["--limit", "2"], ["-n2"]):
+        shown = history(tmp_path, *args)
+        assert [line.split()[2] for line in shown.stdout.splitlines() if line[:2] == "20"] == [
+            "program-2", "program-1"]
+    refused = history(tmp_path, "-n", "0")
+    assert refused.returncode == 2 and "whole number of 1 or more" in refused.stderr

@@ -136,6 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             finished = run_live_audio(settings, program, parser, log, saved, args.wait_for_audio)
     finally:
         if not finished:  # a finished workout already closed its session
+            log.discard_if_empty()  # a start that failed before the coach spoke leaves no row
             log.end_session(finished=False)
         log.close()
     return 0
@@ -155,28 +156,24 @@ def run_live_audio(settings, program, parser, log, saved, wait: bool) -> bool:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from datetime import datetime
+    from voice_coach.history import print_history
+    from voice_coach.log import LogUnavailable
 
-    from rich.console import Console
-    from rich.table import Table
-
-    from voice_coach.log import WorkoutLog
-    from voice_coach.paths import user_data_dir
-
-    log = WorkoutLog(user_data_dir() / "workouts.sqlite")
-    sessions = log.history(args.limit)
-    if not sessions:
-        print("No workouts logged yet.")
-        return 0
-    table = Table("started", "program", "drills", "sets", "cues", "pain", "rest (planned/actual)",
-                  "finished")
-    for h in sessions:
-        table.add_row(datetime.fromtimestamp(h.started).strftime("%Y-%m-%d %H:%M"), h.program,
-                      str(h.drills), str(h.sets), str(h.cues), str(h.pains),
-                      f"{h.rest_planned:.0f}s / {h.rest_actual:.0f}s",
-                      "yes" if h.ended and h.sets else "no")
-    Console().print(table)
+    try:
+        print_history(args.limit)
+    except LogUnavailable as exc:
+        raise UserError(str(exc)) from None
     return 0
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
 
 
 def cmd_say(args: argparse.Namespace) -> int:
@@ -194,8 +191,14 @@ def cmd_say(args: argparse.Namespace) -> int:
                 save_wav(args.out, to_int16(samples), synth.samplerate)
                 print(f"{args.out}: {len(samples) / synth.samplerate:.2f} s")
                 return 0
+            from voice_coach.adapters.devices import SpeakerError, check_device
             from voice_coach.adapters.speaker import Speaker
 
+            try:
+                check_device(device_arg(settings.output_device), "output")
+            except SpeakerError as exc:
+                raise UserError(f"{exc} (or write a file: voice-coach say TEXT --out F.wav)") \
+                    from None
             with Speaker(synth, device_arg(settings.output_device), rate=settings.rate,
                          voice=voice) as speaker:
                 speaker.say(args.text)
@@ -220,11 +223,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     settings, _ = settings_from(args)
     checks = run_checks(settings)
-    for check in checks:
-        print(f"{'✓' if check.ok else '✗'} {check.name}: {check.detail}")
-        if not check.ok and check.fix:
-            print(f"    fix: {check.fix}")
-    return 0 if all(c.ok for c in checks) else 1
+    for check in checks:  # one line per check, the fix on the same line
+        fix = f"; fix: {check.fix}" if not check.ok and check.fix else ""
+        print(f"{'✓' if check.ok else '✗'} {check.name}: {check.detail}{fix}", flush=True)
+    failed = [c.name for c in checks if not c.ok]
+    if failed:
+        raise UserError(f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}")
+    return 0
 
 
 def cmd_service(args: argparse.Namespace) -> int:
@@ -233,8 +238,11 @@ def cmd_service(args: argparse.Namespace) -> int:
     try:
         print({"install": service.install, "uninstall": service.uninstall,
                "status": service.status, "show": service.unit_text}[args.action]())
-    except (service.ServiceError, OSError) as exc:
+    except service.ServiceError as exc:
         raise UserError(str(exc)) from None
+    except OSError as exc:  # the unit folder is not writable
+        raise UserError(f"cannot write {exc.filename or 'the unit file'}: "
+                        f"{exc.strerror or exc}") from None
     return 0
 
 
@@ -270,14 +278,21 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from voice_coach.adapters.tts import Pyttsx3Synthesizer
-    from voice_coach.demo import run_demo
+    from voice_coach.adapters.tts import Pyttsx3Synthesizer, TTSError
+    from voice_coach.demo import DemoError, run_demo
 
     settings, _ = settings_from(args)
     program, parser = _load(settings.program)
     engine = _open_engine(settings, parser)
-    with Pyttsx3Synthesizer() as synth:
-        summary = run_demo(args.out, engine, parser, program, synth)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)  # fail before minutes of rendering
+        with Pyttsx3Synthesizer() as synth:
+            summary = run_demo(args.out, engine, parser, program, synth)
+    except (DemoError, TTSError) as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:  # the output folder cannot be written
+        raise UserError(f"cannot write {exc.filename or args.out}: {exc.strerror or exc}") \
+            from None
     print(f"{args.out / 'session.wav'}: {summary['seconds']} s, {summary['user_lines']} things "
           f"said, {summary['acted']} acted on; transcript: {args.out / 'transcript.jsonl'}")
     return 0
@@ -338,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     config.set_defaults(func=cmd_config)
 
     history = sub.add_parser("history", help="recent workouts")
-    history.add_argument("--limit", type=int, default=10)
+    history.add_argument("-n", "--limit", type=positive_int, default=10, metavar="N",
+                         help="how many workouts to show (default 10)")
     history.set_defaults(func=cmd_history)
 
     parse = sub.add_parser("parse", help="show the intent a sentence maps to")

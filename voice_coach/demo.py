@@ -82,8 +82,7 @@ class DemoOutput:
     def say(self, text: str, priority: int) -> None:
         now = self.clock.now()
         if self.busy_until > now and priority == Priority.TIMING > self.busy_priority:
-            self.timeline.cut(now)
-            self.busy_until = now
+            self._cut(now)
         start = max(now, self.busy_until)
         audio = self.synth.render(text, rate=step_rate(DEFAULT_RATE, self.rate_steps))
         samples = resample(audio, self.synth.samplerate, RATE).astype(np.float32)
@@ -95,9 +94,15 @@ class DemoOutput:
         if earcon in self.earcons:
             self.timeline.place(self.clock.now(), self.earcons[earcon], "earcon")
 
+    def _cut(self, at: float) -> None:
+        """Silence the coach from `at`: what was queued behind it is never heard, so it leaves
+        the transcript too (it would otherwise show up after later lines, at its queued time)."""
+        self.timeline.cut(at)
+        self.transcript = [e for e in self.transcript if e["who"] != "coach" or e["t"] < at]
+        self.busy_until = min(self.busy_until, at)
+
     def stop_speaking(self) -> None:
-        self.timeline.cut(self.clock.now())
-        self.busy_until = min(self.busy_until, self.clock.now())
+        self._cut(self.clock.now())
         self._log("coach", "[stopped talking]")
 
     def set_voice(self, rate_steps: int, volume_steps: int) -> None:
@@ -118,12 +123,23 @@ def load_earcons() -> dict[str, np.ndarray]:
     return earcons
 
 
+class DemoError(Exception):
+    """The user's voice cannot be rendered; one line for the user."""
+
+
 def render_user(text: str) -> np.ndarray:
     voice, wpm = USER_VOICE
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "u.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text],
-                       check=True, capture_output=True)
+        try:
+            subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text],
+                           check=True, capture_output=True, text=True)
+        except FileNotFoundError:
+            raise DemoError("espeak-ng is not installed (it speaks the user's lines): "
+                            "sudo apt install espeak-ng") from None
+        except subprocess.CalledProcessError as exc:
+            reason = (exc.stderr or "").strip().splitlines() or [f"exit code {exc.returncode}"]
+            raise DemoError(f"espeak-ng cannot speak the user's lines ({reason[-1]})") from None
         return load_wav(wav)
 
 

@@ -24,16 +24,27 @@ class Check:
     fix: str = ""
 
 
+def _audio_failure(name: str, exc: Exception, kind: str, plug_in: str) -> Check:
+    from voice_coach.adapters.devices import NO_AUDIO, START_AUDIO, audio_problem
+
+    reason = audio_problem(exc, kind)
+    if reason == NO_AUDIO:
+        return Check(name, False, reason, f"{START_AUDIO} or plug in {plug_in}")
+    return Check(name, False, reason, f"plug in {plug_in}, then `voice-coach devices` and set "
+                 f"{kind}_device in config.toml")
+
+
 def check_output(settings: Settings) -> Check:
     try:
         import sounddevice as sd
 
         info = sd.query_devices(device_arg(settings.output_device), "output")
         return Check("audio output", True, str(info["name"]))
+    except OSError as exc:  # the PortAudio library itself is missing
+        return Check("audio output", False, f"PortAudio cannot be loaded ({exc})",
+                     "sudo apt install libportaudio2")
     except Exception as exc:
-        return Check("audio output", False, str(exc).splitlines()[0],
-                     "plug in a speaker, then `voice-coach devices` and set output_device in "
-                     "config.toml; on Debian: sudo apt install libportaudio2 pulseaudio")
+        return _audio_failure("audio output", exc, "output", "a USB or Bluetooth speaker")
 
 
 def check_input(settings: Settings) -> Check:
@@ -50,10 +61,11 @@ def check_input(settings: Settings) -> Check:
         audio = sd.rec(rate, samplerate=rate, channels=1, dtype="int16", device=device,
                        blocking=True)
         rms = float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
+    except OSError as exc:
+        return Check("microphone", False, f"PortAudio cannot be loaded ({exc})",
+                     "sudo apt install libportaudio2")
     except Exception as exc:
-        return Check("microphone", False, str(exc).splitlines()[0],
-                     "plug in a USB mic, then `voice-coach devices` and set input_device in "
-                     "config.toml")
+        return _audio_failure("microphone", exc, "input", "a USB mic")
     if rms < SILENT_RMS:
         return Check("microphone", False, f"{info['name']}: silent (RMS {rms:.1f})",
                      "unmute it: `alsamixer` (F4 for capture) or `pactl set-source-mute "

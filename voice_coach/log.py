@@ -47,12 +47,18 @@ class SessionSummary:
     rest_actual: float
 
 
+class LogUnavailable(Exception):
+    """The workout log cannot be opened (for reading it: `voice-coach history`)."""
+
+
 class WorkoutLog:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, quiet: bool = False) -> None:
+        """`quiet`: no "carrying on without it" warning; `error` says what went wrong."""
         self.path = path
         self.session: int | None = None
+        self.error = ""
         self._db: sqlite3.Connection | None = None
-        self._warned = False
+        self._warned = quiet
         self._failing = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,6 +69,7 @@ class WorkoutLog:
             db.executescript(SCHEMA)
             self._db = db
         except (OSError, sqlite3.Error) as exc:
+            self.error = getattr(exc, "strerror", None) or str(exc)
             self._warn(exc)
 
     @property
@@ -118,13 +125,18 @@ class WorkoutLog:
             self._write("UPDATE sessions SET ended = ? WHERE id = ?", (time.time(), self.session))
 
     def resumable(self, program: str) -> tuple[int, dict] | None:
-        """The latest unfinished session's saved state for this program, if any."""
+        """The latest unfinished session's saved state for this program, if any.
+
+        Starts that aborted before the coach spoke (no events, no state) are passed over, so a
+        failed start (no microphone yet) does not hide the progress of the session before it.
+        """
         if self._db is None:
             return None
         try:
             row = self._db.execute(
-                "SELECT id, resume_state FROM sessions WHERE program = ? ORDER BY id DESC LIMIT 1",
-                (program,)).fetchone()
+                "SELECT id, resume_state FROM sessions s WHERE program = ? AND (resume_state "
+                "IS NOT NULL OR EXISTS (SELECT 1 FROM events e WHERE e.session = s.id)) "
+                "ORDER BY id DESC LIMIT 1", (program,)).fetchone()
         except sqlite3.Error as exc:
             self._warn(exc)
             return None
@@ -132,13 +144,35 @@ class WorkoutLog:
             return None
         return row[0], json.loads(row[1])
 
+    def discard_if_empty(self) -> None:
+        """Drop this session if nothing was recorded in it (the coach never started)."""
+        if self.session is None or self._db is None:
+            return
+        try:
+            with self._db:
+                gone = self._db.execute(
+                    "DELETE FROM sessions WHERE id = ? AND resume_state IS NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM events WHERE session = ?)",
+                    (self.session, self.session)).rowcount
+        except sqlite3.Error as exc:
+            self._warn(exc)
+            return
+        if gone:
+            self.session = None
+
     def forget(self, session_id: int) -> None:
         self._write("UPDATE sessions SET resume_state = NULL WHERE id = ?", (session_id,))
 
-    def history(self, limit: int = 10) -> list[SessionSummary]:
+    def history(self, limit: int = 10, everything: bool = False) -> list[SessionSummary]:
+        """The latest sessions, newest first. Unless `everything`, only sessions in which
+        something happened: a set, rest, cue or pain, or a drill beyond the first one opened
+        (starts that failed or were quit at once leave a row of zeros otherwise)."""
         if self._db is None:
             return []
-        rows = self._db.execute("""
+        happened = "" if everything else """
+            WHERE EXISTS (SELECT 1 FROM events e WHERE e.session = s.id AND e.kind != 'drill')
+               OR (SELECT COUNT(*) FROM events e WHERE e.session = s.id AND e.kind = 'drill') > 1"""
+        rows = self._db.execute(f"""
             SELECT s.id, s.program, s.started, s.ended,
               (SELECT COUNT(DISTINCT json_extract(data, '$.drill')) FROM events e
                  WHERE e.session = s.id AND e.kind = 'set'),
@@ -149,7 +183,7 @@ class WorkoutLog:
                  WHERE e.session = s.id AND e.kind = 'rest'),
               (SELECT COALESCE(SUM(json_extract(data, '$.actual')), 0) FROM events e
                  WHERE e.session = s.id AND e.kind = 'rest')
-            FROM sessions s ORDER BY s.id DESC LIMIT ?""", (limit,)).fetchall()
+            FROM sessions s {happened} ORDER BY s.id DESC LIMIT ?""", (limit,)).fetchall()
         return [SessionSummary(*row) for row in rows]
 
     def close(self) -> None:

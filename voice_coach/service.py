@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import subprocess
@@ -48,15 +49,37 @@ def unit_path() -> Path:
     return Path(config) / "systemd" / "user" / UNIT_NAME
 
 
+def _user_env() -> dict[str, str]:
+    """The environment for `systemctl --user`: find this user's manager even under `sudo -u`."""
+    env = dict(os.environ)
+    runtime = Path(f"/run/user/{os.getuid()}")
+    if not env.get("XDG_RUNTIME_DIR") and (runtime / "bus").exists():
+        env["XDG_RUNTIME_DIR"] = str(runtime)
+    return env
+
+
+def _no_manager(detail: str) -> ServiceError:
+    user = os.environ.get("USER") or getpass.getuser()
+    return ServiceError(f"no systemd user session (systemctl --user: {detail}): log in as {user} "
+                        f"directly (not with su or sudo), or run `sudo loginctl enable-linger "
+                        f"{user}` and try again")
+
+
 def _systemctl(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     if shutil.which("systemctl") is None:
         raise ServiceError("systemctl not found: the service needs systemd "
                            "(Raspberry Pi OS has it)")
-    result = subprocess.run(["systemctl", "--user", *args], capture_output=True, text=True)
+    try:
+        result = subprocess.run(["systemctl", "--user", *args], capture_output=True, text=True,
+                                env=_user_env(), timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ServiceError(f"systemctl --user {args[0]} did not run ({exc})") from None
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    if result.returncode != 0 and any("Failed to connect to bus" in line for line in lines):
+        raise _no_manager(next(line for line in lines if "Failed to connect to bus" in line))
     if check and result.returncode != 0:
-        reason = (result.stderr or result.stdout).strip().splitlines()
         raise ServiceError(f"systemctl --user {' '.join(args)} failed: "
-                           f"{reason[-1] if reason else result.returncode}")
+                           f"{lines[-1] if lines else f'exit code {result.returncode}'}")
     return result
 
 
@@ -66,21 +89,33 @@ def install(start: bool = True) -> str:
     path.write_text(unit_text(), encoding="utf-8")
     _systemctl("daemon-reload")
     _systemctl("enable", *(["--now"] if start else []), UNIT_NAME)
-    user = os.environ.get("USER", "pi")
+    user = os.environ.get("USER") or getpass.getuser()
     return (f"installed {path}\n"
             f"To start it at boot without logging in, run once: sudo loginctl enable-linger {user}")
 
 
 def uninstall() -> str:
+    """Disable (works without a running manager), remove the unit, then stop what runs."""
     path = unit_path()
-    if path.exists():
-        _systemctl("disable", "--now", UNIT_NAME, check=False)
-        path.unlink()
+    if not path.exists():
+        return "the service is not installed"
+    _systemctl("disable", UNIT_NAME)
+    path.unlink()
+    try:
+        _systemctl("stop", UNIT_NAME, check=False)
         _systemctl("daemon-reload", check=False)
-        return f"removed {path}"
-    return "the service is not installed"
+    except ServiceError:  # no user manager for this user: nothing of ours can be running
+        pass
+    return f"removed {path}"
 
 
 def status() -> str:
+    """`systemctl status` of the unit; "not installed" is an answer, no manager is an error."""
+    if not unit_path().exists():
+        return "the service is not installed (voice-coach service install)"
     result = _systemctl("status", "--no-pager", UNIT_NAME, check=False)
-    return (result.stdout or result.stderr).strip() or "the service is not installed"
+    if result.returncode not in (0, 3):  # 3: installed but not running
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise ServiceError(f"systemctl --user status failed: "
+                           f"{lines[-1] if lines else f'exit code {result.returncode}'}")
+    return result.stdout.strip()

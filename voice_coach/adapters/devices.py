@@ -1,10 +1,19 @@
-"""Audio devices as sounddevice (PortAudio) sees them."""
+"""Audio devices as sounddevice (PortAudio) sees them, and PortAudio's errors in plain words."""
 
 from __future__ import annotations
+
+import re
+
+NO_AUDIO = "no sound server or audio device"
+START_AUDIO = "start PulseAudio/PipeWire"
 
 
 class SpeakerError(Exception):
     """No audio output is possible at all (e.g. the PortAudio library is missing)."""
+
+
+class NoDevicesError(SpeakerError):
+    """PortAudio sees no audio device: no sound server is running and no card is present."""
 
 
 def load_sounddevice():
@@ -15,6 +24,38 @@ def load_sounddevice():
     return sounddevice
 
 
+def device_count() -> int:
+    """How many audio devices PortAudio sees (0 when it cannot even be loaded)."""
+    try:
+        return len(load_sounddevice().query_devices())
+    except Exception:
+        return 0
+
+
+def audio_problem(exc: Exception, kind: str) -> str:
+    """What went wrong with the `kind` ("input" or "output") device, without PortAudio jargon."""
+    if isinstance(exc, SpeakerError):
+        return str(exc)
+    if device_count() == 0:
+        return NO_AUDIO
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "querying device -1" in text:  # PortAudio's way of saying "there is no default one"
+        return f"no default {kind} device"
+    text = re.sub(r"\s*\[PaErrorCode -?\d+\]", "", text)  # "Device unavailable [PaErrorCode ..]"
+    return text[:1].lower() + text[1:]
+
+
+def check_device(device: int | str | None, kind: str) -> None:
+    """Raise SpeakerError (one line, plain words) unless the `kind` device can be found."""
+    sd = load_sounddevice()
+    try:
+        sd.query_devices(device, kind)
+    except Exception as exc:
+        problem = audio_problem(exc, kind)
+        fix = f": {START_AUDIO} or plug one in" if problem == NO_AUDIO else ""
+        raise SpeakerError(f"no {kind} device to play on ({problem}){fix}") from None
+
+
 def list_devices() -> str:
     """A table of audio devices for `voice-coach devices`; `*` marks the defaults."""
     sd = load_sounddevice()
@@ -22,7 +63,8 @@ def list_devices() -> str:
     hostapis = sd.query_hostapis()
     devices = sd.query_devices()
     if not len(devices):
-        return "no audio devices found (is a USB mic/speaker plugged in? is pulseaudio running?)"
+        raise NoDevicesError(f"no audio devices found ({NO_AUDIO}): {START_AUDIO}, "
+                             "or plug in a USB mic and speaker")
     lines = ["  #  in out  rate   name (host API)"]
     for d in devices:
         mark = "*" if d["index"] in (default_in, default_out) else " "

@@ -65,8 +65,41 @@ def find_vosk_model(explicit: str | None = None) -> Path | None:
     return None
 
 
+MODEL_SITE = "alphacephei.com"
+
+
+def _download_problem(exc: BaseException, lang: str) -> str:
+    """Why vosk's downloader failed, in words a user can act on (never its raw text)."""
+    import urllib.error
+    import zipfile
+
+    import requests
+
+    offline = (requests.ConnectionError, requests.Timeout, urllib.error.URLError,
+               ConnectionError, TimeoutError)
+    if isinstance(exc, urllib.error.HTTPError):
+        return (f"the model server ({MODEL_SITE}) answered HTTP {exc.code}; try again later, or "
+                "copy a model folder and pass --model DIR")
+    if isinstance(exc, ValueError):  # an error page instead of the JSON model list
+        return (f"the model server ({MODEL_SITE}) did not send the model list; try again later, "
+                "or copy a model folder and pass --model DIR")
+    if isinstance(exc, offline):
+        return (f"no network: cannot download the vosk model for '{lang}' ({MODEL_SITE} is not "
+                "reachable); connect the Pi to a network and run it again, or copy a model "
+                "folder and pass --model DIR")
+    if isinstance(exc, zipfile.BadZipFile):
+        return "the downloaded model archive is damaged; run it again"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"cannot save the vosk model ({where}{exc.strerror or exc})"
+    return f"could not download the vosk model for '{lang}' ({type(exc).__name__})"
+
+
 def download_vosk_model(lang: str = "en-us") -> Path:
     """Fetch vosk's small model for `lang` with vosk's own downloader (into ~/.cache/vosk)."""
+    import contextlib
+    import io
+
     import vosk
 
     class _Finder(vosk.Model):  # vosk's lookup/download code without loading a model
@@ -77,12 +110,12 @@ def download_vosk_model(lang: str = "en-us") -> Path:
             pass
 
     try:
-        path = Path(_Finder().get_model_by_lang(lang))
+        with contextlib.redirect_stdout(io.StringIO()):  # vosk prints "lang x does not exist"
+            path = Path(_Finder().get_model_by_lang(lang))
     except SystemExit:
         raise EngineError(f"vosk has no model for language '{lang}'") from None
     except Exception as exc:  # network errors come in many types
-        raise EngineError(f"could not download the vosk model for '{lang}': "
-                          f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
+        raise EngineError(_download_problem(exc, lang)) from None
     if not is_vosk_model(path):
         raise EngineError(f"vosk's download for '{lang}' did not produce a model in {path}")
     return path
