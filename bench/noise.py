@@ -3,7 +3,7 @@
 Noise types (each a >= 30 s bed at 16 kHz; a clip takes a random segment of it):
 
 - ``dishes``, ``tap``: real recordings ``doing_the_dishes.wav`` and ``running_tap.wav`` from
-  ``../shared/audio/noise/`` (or ``$VOICE_COACH_NOISE_DIR``). They are the ``_background_noise_``
+  ``tests/data/noise/`` (or ``$VOICE_COACH_NOISE_DIR``). They are the ``_background_noise_``
   recordings of Google's Speech Commands data set v0.02, licensed CC-BY-4.0 — attribution: Pete
   Warden, "Speech Commands: A Dataset for Limited-Vocabulary Speech Recognition", 2018.
 - ``pink``, ``brown``: 1/f and 1/f^2 noise shaped in the frequency domain (fans, HVAC, treadmills).
@@ -148,7 +148,7 @@ def noise_only(noise_type: str, seconds: float, offset: int, peak: float) -> np.
 
 def real_noise_dir() -> Path:
     env = os.environ.get("VOICE_COACH_NOISE_DIR")
-    return Path(env) if env else ROOT.parent / "shared" / "audio" / "noise"
+    return Path(env) if env else ROOT / "tests" / "data" / "noise"
 
 
 @cache

@@ -11,7 +11,7 @@ import numpy as np
 
 from voice_coach.asr.audio_file import RATE, load_wav
 
-NOISE_DIR = Path(__file__).resolve().parents[2] / "shared" / "audio" / "noise"
+NOISE_DIR = Path(__file__).resolve().parent / "data" / "noise"  # shipped: see its README.md
 VOICES = ("en-us+f3", "en-gb", "en+m3", "en-us+klatt", "en+f2")
 
 

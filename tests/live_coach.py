@@ -14,22 +14,28 @@ import time
 from pathlib import Path
 
 try:
+    import children
     from pulse import loud
 except ImportError:  # imported as tests.live_coach (the benchmark)
+    from tests import children
     from tests.pulse import loud
 
 USER_VOICE = ("en-us+klatt", 150)  # accuracy by voice is measured in the bench
 
 
 class CoachProcess:
-    """`voice-coach run` as a user starts it, with every console line time-stamped."""
+    """`voice-coach run` as a user starts it, with every console line time-stamped.
+
+    It runs in its own process group; `stop()` (or `children.stop_all()` at the end of the
+    tests) ends it and anything it started. Its sound server is the one os.environ names."""
 
     def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
         env = {**os.environ, "VOICE_COACH_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1",
                **(env or {})}
-        self.proc = subprocess.Popen(
+        self.proc = children.spawn(
             [sys.executable, "-m", "voice_coach", "run", "--fresh", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env)
         self.lines: list[tuple[float, str]] = []  # stdout: what a user sees
         self.errors: list[tuple[float, str]] = []  # stderr: warnings
         self._readers = [threading.Thread(target=self._read, args=(stream, into), daemon=True)
@@ -60,10 +66,10 @@ class CoachProcess:
     def stderr_text(self) -> str:
         return "\n".join(line for _, line in self.errors)
 
-    def stop(self) -> str:
-        """SIGTERM, wait, and return everything it wrote to stderr."""
-        self.proc.terminate()
-        self.proc.wait(10)
+    def stop(self, timeout: float = 10.0) -> str:
+        """SIGTERM, up to `timeout` s to exit, then SIGKILL to its process group; returns
+        everything it wrote to stderr."""
+        children.stop(self.proc, timeout)
         for reader in self._readers:
             reader.join(5)
         return self.stderr_text()

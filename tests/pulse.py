@@ -1,5 +1,8 @@
 """A private PulseAudio for live tests: real devices for sounddevice, no hardware needed.
 
+Each `PulseAudio` starts its own daemon (`pulse_server.py`) and kills it when stopped; a sound
+server already running on the machine is never used nor touched.
+
 Two null sinks stand in for the world: `room` (its monitor is the coach's microphone, the
 default source) and `speaker` (the default sink, where the coach talks). A recorder runs on
 `speaker.monitor` while the fixture is up, each sample mapped to `time.monotonic()`, so a
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -28,19 +30,22 @@ from pathlib import Path
 
 import numpy as np
 
+try:
+    import children
+    from pulse_server import PulseServer, PulseUnavailable
+except ImportError:  # imported as tests.pulse (the benchmark)
+    from tests import children
+    from tests.pulse_server import PulseServer, PulseUnavailable
+
 RATE = 16000  # recordings are 16 kHz mono float32
 GAP = 0.25  # a recorder this far behind the clock has had its source go silent
-START_ARGS = ["pulseaudio", "-D", "--system=false", "--exit-idle-time=-1", "-n",
-              "--load=module-native-protocol-unix", "--load=module-always-sink"]
 
 
-class PulseUnavailable(Exception):
-    """PulseAudio (or the ALSA bridge sounddevice needs) cannot be used here."""
-
-
-def _pactl(*args: str, check: bool = True) -> str:
+def pactl(*args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+    """`pactl ARGS` against the server `env` points at (default: os.environ's)."""
     try:
-        result = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=10)
+        result = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=10,
+                                env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         if check:
             raise PulseUnavailable(f"pactl {' '.join(args)}: {exc}") from exc
@@ -48,29 +53,6 @@ def _pactl(*args: str, check: bool = True) -> str:
     if check and result.returncode != 0:
         raise PulseUnavailable(f"pactl {' '.join(args)}: {result.stderr.strip()}")
     return result.stdout if result.returncode == 0 else ""
-
-
-def _server_ready() -> bool:
-    try:
-        return subprocess.run(["pactl", "info"], capture_output=True,
-                              timeout=5).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def _other_clients() -> int:
-    """Clients of the server other than this process and pactl itself."""
-    out = _pactl("list", "clients", check=False)
-    count = 0
-    for block in out.split("\n\n"):
-        pid = re.search(r'application\.process\.id = "(\d+)"', block)
-        binary = re.search(r'application\.process\.binary = "([^"]*)"', block)
-        if not pid or int(pid.group(1)) == os.getpid():
-            continue
-        if binary and binary.group(1) == "pactl":
-            continue
-        count += 1
-    return count
 
 
 def rescan_sounddevice() -> None:
@@ -92,12 +74,12 @@ class Recorder:
         self._proc: subprocess.Popen | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self, warmup_timeout: float = 6.0) -> None:
+    def start(self, env: dict[str, str], warmup_timeout: float = 6.0) -> None:
         # a small latency makes the null sink render in ~10 ms steps instead of seconds
-        self._proc = subprocess.Popen(
+        self._proc = children.spawn(
             ["parecord", f"--device={self.source}", "--raw", "--format=s16le", f"--rate={RATE}",
              "--channels=1", "--latency-msec=10"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         self._thread = threading.Thread(target=self._read, name="parecord", daemon=True)
         self._thread.start()
         # data only flows once the idle sink has woken up (can take ~2 s): wait for steady flow
@@ -147,15 +129,11 @@ class Recorder:
 
     def stop(self) -> None:
         if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(2.0)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+            children.stop(self._proc, timeout=2.0)
             self._proc = None
         if self._thread is not None:
             self._thread.join(2.0)
+            self._thread = None
 
 
 class Capture:
@@ -186,39 +164,43 @@ class Capture:
 
 
 class PulseAudio:
-    """Start (or reuse) a user PulseAudio with `room` and `speaker` null sinks."""
+    """A private PulseAudio server (see `PulseServer`) with `room` and `speaker` null sinks.
 
-    def __init__(self, room: str = "room", speaker: str = "speaker") -> None:
+    `activate` points os.environ at it while it is up, so the coach and the tools reach it;
+    `runtime` puts its socket in a given folder (where a coach may already be waiting);
+    `record` runs the recorder on the speaker's monitor.
+    """
+
+    def __init__(self, room: str = "room", speaker: str = "speaker", runtime: Path | None = None,
+                 activate: bool = True, record: bool = True) -> None:
         self.room, self.speaker = room, speaker
-        self.started_daemon = False
-        self._modules: list[str] = []
+        self.server = PulseServer(runtime)
+        self.activate, self.record = activate, record
         self.recorder = Recorder(f"{speaker}.monitor")
+        self._players: list[subprocess.Popen] = []
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for a process that should use this server."""
+        return self.server.client_env()
+
+    def pactl(self, *args: str, check: bool = True) -> str:
+        return pactl(*args, env=self.env, check=check)
 
     def start(self) -> PulseAudio:
-        for tool in ("pulseaudio", "pactl", "paplay", "parecord"):
-            if not shutil.which(tool):
-                raise PulseUnavailable(f"{tool} not installed "
-                                       "(apt: pulseaudio pulseaudio-utils libasound2-plugins)")
-        if not _server_ready():
-            result = subprocess.run(START_ARGS, capture_output=True, text=True, timeout=20)
-            for _ in range(50):
-                if _server_ready():
-                    break
-                time.sleep(0.1)
-            else:
-                err = (result.stderr or "").strip().splitlines()
-                raise PulseUnavailable(f"pulseaudio did not start: {err[-1] if err else '?'}")
-            self.started_daemon = True
-        sinks = {line.split("\t")[1] for line in _pactl("list", "short", "sinks").splitlines()
-                 if "\t" in line}
-        for name in (self.room, self.speaker):
-            if name not in sinks:
-                self._modules.append(_pactl("load-module", "module-null-sink",
-                                            f"sink_name={name}").strip())
-        _pactl("set-default-source", f"{self.room}.monitor")
-        _pactl("set-default-sink", self.speaker)
-        self._check_sounddevice()
-        self.recorder.start()
+        try:
+            self.server.start(activate=self.activate)
+            for name in (self.room, self.speaker):
+                self.pactl("load-module", "module-null-sink", f"sink_name={name}")
+            self.pactl("set-default-source", f"{self.room}.monitor")
+            self.pactl("set-default-sink", self.speaker)
+            if self.activate:
+                self._check_sounddevice()
+            if self.record:
+                self.recorder.start(self.env)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def _check_sounddevice(self) -> None:
@@ -233,15 +215,11 @@ class PulseAudio:
                                    "(apt: libasound2-plugins)")
 
     def stop(self) -> None:
+        """Stop the recorder and any player, then kill the server. Safe to call again."""
         self.recorder.stop()
-        if not (self._modules or self.started_daemon) or _other_clients():
-            return  # nothing of ours, or someone else is using the server: leave it as it is
-        for module in reversed(self._modules):
-            _pactl("unload-module", module, check=False)
-        self._modules.clear()
-        if self.started_daemon:
-            subprocess.run(["pulseaudio", "--kill"], capture_output=True, timeout=10)
-            self.started_daemon = False
+        while self._players:
+            children.stop(self._players.pop(), timeout=1.0)
+        self.server.stop()
 
     def __enter__(self) -> PulseAudio:
         return self.start()
@@ -253,17 +231,21 @@ class PulseAudio:
 
     def play_into_room(self, wav: Path | str, wait: bool = True) -> subprocess.Popen:
         """Play a WAV where the coach's microphone (room.monitor) hears it."""
-        proc = subprocess.Popen(["paplay", f"--device={self.room}", str(wav)])
-        if wait:
+        proc = children.spawn(["paplay", f"--device={self.room}", str(wav)], env=self.env)
+        if not wait:
+            self._players.append(proc)
+            return proc
+        try:
             proc.wait(60)
+        finally:
+            children.stop(proc, timeout=1.0)
         return proc
 
-    @staticmethod
-    def streams(pid: int, kind: str = "sink-input") -> list[str]:
+    def streams(self, pid: int, kind: str = "sink-input") -> list[str]:
         """Indexes of a process's playback (`sink-input`) or capture (`source-output`) streams."""
         title = kind.replace("-", " ").title()  # "Sink Input", "Source Output"
         found = []
-        for block in _pactl("list", f"{kind}s").split("\n\n"):
+        for block in self.pactl("list", f"{kind}s").split("\n\n"):
             index = re.search(rf"{title} #(\d+)", block)
             owner = re.search(r'application\.process\.id = "(\d+)"', block)
             if index and owner and int(owner.group(1)) == pid:
@@ -274,33 +256,31 @@ class PulseAudio:
         """Kill a process's streams server-side, as a vanished device does when there is
         nothing to fall back to."""
         if not any("module-cli-protocol-unix" in line
-                   for line in _pactl("list", "short", "modules").splitlines()):
-            self._modules.append(_pactl("load-module", "module-cli-protocol-unix").strip())
+                   for line in self.pactl("list", "short", "modules").splitlines()):
+            self.pactl("load-module", "module-cli-protocol-unix")
         found = self.streams(os.getpid() if pid is None else pid, kind)
         for index in found:
-            subprocess.run(["pacmd", f"kill-{kind}", index], capture_output=True, timeout=10)
+            subprocess.run(["pacmd", f"kill-{kind}", index], capture_output=True, timeout=10,
+                           env=self.env)
         return len(found)
 
     def unplug(self, sink: str) -> None:
         """Remove a sink (and its monitor) the way unplugging a USB device does."""
-        for line in _pactl("list", "short", "modules").splitlines():
+        for line in self.pactl("list", "short", "modules").splitlines():
             index, _, rest = line.partition("\t")
             if "module-null-sink" in rest and f"sink_name={sink}" in rest:
-                _pactl("unload-module", index)
-                if index in self._modules:
-                    self._modules.remove(index)
+                self.pactl("unload-module", index)
 
     def replug(self, sink: str) -> None:
         """Bring a sink back; like a desktop, make it the default again."""
-        self._modules.append(_pactl("load-module", "module-null-sink",
-                                    f"sink_name={sink}").strip())
+        self.pactl("load-module", "module-null-sink", f"sink_name={sink}")
         if sink == self.room:
-            _pactl("set-default-source", f"{self.room}.monitor")
+            self.pactl("set-default-source", f"{self.room}.monitor")
         else:
-            _pactl("set-default-sink", sink)
+            self.pactl("set-default-sink", sink)
         # streams follow the new default, our recorder too: keep it on the speaker
         for index in self.streams(self.recorder.pid, "source-output"):
-            _pactl("move-source-output", index, self.recorder.source)
+            self.pactl("move-source-output", index, self.recorder.source)
 
     def capture(self, tail: float = 0.15) -> Capture:
         """Record what the speaker plays inside a `with` block, plus `tail` seconds after."""

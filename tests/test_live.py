@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from live_coach import CoachProcess, command, wait_until_quiet
-from pulse import _pactl, last_sound, loud, pulse_fixture
+from pulse import last_sound, loud, pulse_fixture
 
 pytestmark = pytest.mark.live
 pulse = pulse_fixture()
@@ -24,9 +24,11 @@ pulse = pulse_fixture()
 @pytest.fixture(scope="module")
 def coach(pulse, tmp_path_factory):
     proc = CoachProcess(tmp_path_factory.mktemp("data"), "--time-scale", "10")
-    proc.wait_for(r"^coach: Step one", timeout=60)
-    yield proc
-    err = proc.stop()
+    try:
+        proc.wait_for(r"^coach: Step one", timeout=60)
+        yield proc
+    finally:  # also when it never came up: a coach left running would hear later tests
+        err = proc.stop()
     assert "Traceback" not in err
 
 
@@ -67,8 +69,8 @@ def test_rest_countdown_ends_on_time(pulse, coach, tmp_path: Path) -> None:
 def test_coach_never_acts_on_its_own_voice(pulse, tmp_path: Path) -> None:
     """Loop the speaker back into the mic for a time-scaled session: only the user's own
     commands may act."""
-    loopback = _pactl("load-module", "module-loopback", "source=speaker.monitor", "sink=room",
-                      "latency_msec=30").strip()
+    loopback = pulse.pactl("load-module", "module-loopback", "source=speaker.monitor",
+                           "sink=room", "latency_msec=30").strip()
     proc = CoachProcess(tmp_path / "data", "--time-scale", "30")
     try:
         proc.wait_for(r"^coach: Step one", timeout=60)
@@ -85,7 +87,7 @@ def test_coach_never_acts_on_its_own_voice(pulse, tmp_path: Path) -> None:
         wait_until_quiet(pulse, timeout=90)
     finally:  # a coach left running would talk into the next tests' microphone
         err = proc.stop()
-        _pactl("unload-module", loopback, check=False)
+        pulse.pactl("unload-module", loopback, check=False)
     print("\n".join(proc.heard()))
     acted = [(t, line) for t, line in proc.lines
              if line.startswith("heard:") and not line.endswith(")")]
@@ -104,14 +106,12 @@ def test_sigterm_exits_within_a_second_and_keeps_progress(pulse, tmp_path: Path)
         proc.wait_for(r"^coach: Step one", timeout=60)
         command(pulse, proc, "stop", r"^\[quiet\]", tmp_path)
         command(pulse, proc, "next step", r"^coach: Step two", tmp_path)
-    except BaseException:
-        proc.stop()  # never leave a coach talking into the next tests' microphone
-        raise
-    sent = time.monotonic()
-    proc.proc.terminate()
-    proc.proc.wait(5)
-    took = time.monotonic() - sent
-    err = proc.stop()
+        sent = time.monotonic()
+        proc.proc.terminate()
+        proc.proc.wait(5)
+        took = time.monotonic() - sent
+    finally:  # never leave a coach talking into the next tests' microphone
+        err = proc.stop()
     print(f"SIGTERM -> exit {took * 1000:.0f} ms, code {proc.proc.returncode}")
     assert took < 1.0 and "Traceback" not in err
     resumed = subprocess.run(

@@ -1,5 +1,5 @@
 """Boot order on a Pi: the coach may start before the sound server. Reproduced with a private
-PulseAudio runtime folder that has no server in it yet."""
+PulseAudio runtime folder that has no server in it yet (a private server starts there later)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from live_coach import CoachProcess
 from pulse import PulseAudio, PulseUnavailable
+from pulse_server import CLIENT_VARS
 
 pytestmark = pytest.mark.live
 
@@ -18,8 +19,12 @@ pytestmark = pytest.mark.live
 @pytest.fixture
 def no_sound_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     runtime = tmp_path / "pulse"
-    runtime.mkdir()
-    monkeypatch.setenv("PULSE_RUNTIME_PATH", str(runtime))  # this test's processes only
+    runtime.mkdir(mode=0o700)
+    for var in CLIENT_VARS:  # no server named anywhere else either
+        monkeypatch.delenv(var, raising=False)
+    # this test's processes only: they look for a server here, and only here
+    monkeypatch.setenv("PULSE_RUNTIME_PATH", str(runtime))
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{runtime / 'native'}")
     return runtime
 
 
@@ -36,7 +41,7 @@ def test_without_audio_run_says_so_in_one_line(no_sound_server: Path, tmp_path: 
 def test_service_waits_for_the_sound_server_then_coaches(no_sound_server: Path,
                                                           tmp_path: Path) -> None:
     coach = CoachProcess(tmp_path / "data", "--wait-for-audio")
-    pulse = PulseAudio()
+    pulse = PulseAudio(runtime=no_sound_server, record=False)  # where the coach is looking
     try:
         coach.wait_for("waiting for a microphone", stderr=True, timeout=60)
         assert coach.proc.poll() is None

@@ -22,10 +22,12 @@ CUE = r"^heard: .* -> cue$"
 @pytest.fixture(scope="module")
 def coach(pulse, tmp_path_factory):
     proc = CoachProcess(tmp_path_factory.mktemp("data"), "--time-scale", "10")
-    proc.wait_for(r"^coach: Step one", timeout=60)
-    command(pulse, proc, "stop", r"^\[quiet\]", tmp_path_factory.mktemp("say"))
-    yield proc
-    err = proc.stop()
+    try:
+        proc.wait_for(r"^coach: Step one", timeout=60)
+        command(pulse, proc, "stop", r"^\[quiet\]", tmp_path_factory.mktemp("say"))
+        yield proc
+    finally:  # also when set-up failed: a coach left running would hear later tests
+        err = proc.stop()
     assert "Traceback" not in err
 
 
