@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -371,24 +370,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from voice_coach.exits import leave, stop_on_signals
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    stop_on_signals()
     try:
-        return args.func(args)
+        code = args.func(args)
+    except SystemExit as exc:  # SIGTERM or SIGHUP: what the command opened is closed by now
+        code = exc.code if isinstance(exc.code, int) else 1
     except _known_errors() as exc:
         print(f"voice-coach: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        code = EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 130
+        code = 130
     except BrokenPipeError:
-        return 0
+        code = 0
     except Exception as exc:  # never a traceback in front of a user
         if os.environ.get("VOICE_COACH_DEBUG"):
             raise
         print(f"voice-coach: unexpected error: {type(exc).__name__}: {exc} "
               "(set VOICE_COACH_DEBUG=1 for details)", file=sys.stderr)
-        return 1
+        code = 1
+    return leave(code)  # audio shutdown gets a deadline: a stuck sound server cannot hold us

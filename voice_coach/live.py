@@ -7,51 +7,67 @@ when attached to a terminal.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TextIO
 
 from voice_coach.asr.endpoint import Utterance
+from voice_coach.exits import close_within, run_awake
 from voice_coach.listener import Listener, Verdict
 from voice_coach.runtime import Runtime
 
 
 class Console:
-    """What a person at the Pi's terminal sees; a rich status line when it is a TTY."""
+    """What a person at the Pi's terminal sees; a rich status line when it is a TTY.
 
-    def __init__(self, runtime_state, stream=sys.stdout) -> None:
-        self.stream = stream
-        self._state = runtime_state
+    Lines can be printed from the start; the status line appears once `show_status` gives it
+    something to show (the runtime it describes does not exist yet when the console is made).
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self._state: Callable[[], str] | None = None
+        self._shown = ""
         self._live = None
-        if stream.isatty():
-            from rich.console import Console as RichConsole
-            from rich.live import Live
 
-            self._rich = RichConsole(file=stream)
-            self._live = Live(self._status(), console=self._rich, refresh_per_second=4,
-                              transient=True)
-            self._live.start()
+    def show_status(self, state: Callable[[], str]) -> None:
+        """Keep `state()` on the last line of a terminal, redrawn a few times a second."""
+        self._state = state
+        if self._live is not None or not self.stream.isatty():
+            return
+        from rich.console import Console as RichConsole
+        from rich.live import Live
+
+        self._rich = RichConsole(file=self.stream)
+        self._live = Live(get_renderable=self._status, console=self._rich,
+                          refresh_per_second=4, transient=True)
+        self._live.start()
 
     def _status(self):
         from rich.text import Text
 
-        return Text(self._state(), style="bold cyan")
+        # drawn on rich's thread while the coach may be mid-change: keep the last good one
+        with contextlib.suppress(Exception):
+            self._shown = self._state() if self._state is not None else ""
+        return Text(self._shown, style="bold cyan")
 
     def line(self, text: str) -> None:
         if self._live is not None:
             self._rich.print(text, markup=False, highlight=False)
-            self._live.update(self._status())
         else:
             print(text, file=self.stream, flush=True)
 
     def refresh(self) -> None:
         if self._live is not None:
-            self._live.update(self._status())
+            self._live.refresh()
 
     def close(self) -> None:
-        if self._live is not None:
-            self._live.stop()
+        live, self._live = self._live, None
+        if live is not None:
+            live.stop()
 
 
 class LiveOutput:
@@ -160,15 +176,16 @@ def run_live(settings, engine, program, parser, log, saved,
 
     quiet_alsa_messages()
     mic = open_microphone(device_arg(settings.input_device), wait_for_audio)
-    speaker = Speaker(device=device_arg(settings.output_device), rate=settings.rate,
-                      voice=settings.voice or DEFAULT_VOICE)
+    speaker = None
     try:
+        speaker = Speaker(device=device_arg(settings.output_device), rate=settings.rate,
+                          voice=settings.voice or DEFAULT_VOICE)
         speaker.prerender(spoken_lines(program))
         clock = ScaledClock(settings.time_scale)
-        runtime: Runtime
-        console = Console(lambda: status_text(runtime))
+        console = Console()
         runtime = Runtime(Coach(program, saved), clock, LiveOutput(speaker, console),
                           clock.real_seconds, log)
+        console.show_status(lambda: status_text(runtime))
         listener = Listener(engine, parser, is_speaking=lambda: speaker.speaking)
 
         def report(verdict: Verdict) -> None:
@@ -178,11 +195,10 @@ def run_live(settings, engine, program, parser, log, saved,
         start_listening(utterances_from(mic, engine, parser), listener, runtime, report)
         print(f"voice-coach: listening with {engine.name}", file=sys.stderr, flush=True)
         try:
-            runtime.run()
+            run_awake(runtime)
         finally:
             console.close()
         speaker.wait_idle(timeout=10)
         return runtime
-    finally:
-        mic.close()
-        speaker.close()
+    finally:  # the devices, with a deadline; the speech worker process ends with this one
+        close_within(mic.close, *([speaker.release] if speaker is not None else []))

@@ -1,27 +1,105 @@
 """Text mode: each line typed is what the user said; each thing the coach does is printed.
 
 `voice-coach run --text` uses the same runtime and coach as the live loop, so it is how the coach
-is used and tested without audio.
+is used and tested without audio. On a terminal it shows a `> ` prompt (with line editing when
+readline is available) and keeps it, with whatever was typed so far, below the coach's lines
+when timers make the coach speak while the user is typing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
+from typing import TextIO
 
 from voice_coach.coach import Coach
+from voice_coach.exits import run_awake
 from voice_coach.runtime import Runtime
 from voice_coach.timers import ScaledClock
+
+PROMPT = "> "
+CLEAR_LINE = "\r\x1b[K"
+
+
+class Prompt:
+    """Reads typed lines on a terminal and prints coach lines without garbling the prompt.
+
+    With readline the prompt is drawn by readline; its startup and pre-input hooks mark, under
+    the same lock the printer takes, the moment the prompt is on screen, so a coach line is
+    printed above it and the prompt is drawn again below, never twice on one line.
+    """
+
+    def __init__(self, stream: TextIO, text: str = PROMPT) -> None:
+        self.stream, self.text = stream, text
+        self._lock = threading.Lock()
+        self._shown = False  # the prompt (and what was typed) is the screen's last line
+        try:
+            import readline
+        except ImportError:  # some builds lack it: a plain prompt still works
+            readline = None
+        self._readline = readline
+        if readline is not None:
+            readline.parse_and_bind("set enable-bracketed-paste off")
+            readline.set_startup_hook(self._prompt_coming)
+            readline.set_pre_input_hook(self._prompt_drawn)
+
+    def _prompt_coming(self) -> None:  # readline is about to draw the prompt
+        self._lock.acquire()
+        self.stream.write(CLEAR_LINE)  # a prompt printed after the last Enter goes
+        self.stream.flush()
+
+    def _prompt_drawn(self) -> None:
+        self._shown = True
+        self._lock.release()
+
+    def read(self) -> str:
+        """The next line typed; EOFError at Ctrl-D."""
+        if self._readline is not None:
+            try:
+                return input(self.text)
+            finally:
+                with self._lock:
+                    self._shown = False
+        with self._lock:
+            self.stream.write(self.text)
+            self.stream.flush()
+            self._shown = True
+        line = sys.stdin.readline()
+        with self._lock:
+            self._shown = False
+        if not line:
+            raise EOFError
+        return line
+
+    def print(self, text: str) -> None:
+        with self._lock:
+            if self._shown:
+                typed = self._readline.get_line_buffer() if self._readline is not None else ""
+                self.stream.write(f"{CLEAR_LINE}{text}\n{self.text}{typed}")
+            else:
+                self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        """Leave the cursor on a fresh line (after Ctrl-D or Ctrl-C at the prompt)."""
+        with contextlib.suppress(Exception):
+            self.stream.write(CLEAR_LINE)
+            self.stream.flush()
 
 
 class TextOutput:
     """Prints what the coach does, one line each: `coach: ...` or `[...]`."""
 
-    def __init__(self, stream=sys.stdout) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, prompt: Prompt | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.prompt = prompt
 
     def _line(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        if self.prompt is not None:
+            self.prompt.print(text)
+        else:
+            print(text, file=self.stream, flush=True)
 
     def say(self, text: str, priority: int) -> None:
         self._line(f"coach: {text}")
@@ -42,17 +120,60 @@ class TextOutput:
         pass
 
 
+def on_terminal() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
 def run_text(settings, program, parser, log, saved) -> bool:
     """Run a session on stdin; True when the workout was finished (not just the input)."""
     clock = ScaledClock(settings.time_scale)
-    runtime = Runtime(Coach(program, saved), clock, TextOutput(), clock.real_seconds, log)
+    prompt = Prompt(sys.stdout) if on_terminal() else None
+    runtime = Runtime(Coach(program, saved), clock, TextOutput(prompt=prompt),
+                      clock.real_seconds, log)
+
+    def post(line: str) -> None:
+        if line.strip():
+            runtime.post_heard(parser.parse(line), line.strip())
 
     def read_stdin() -> None:
-        for line in sys.stdin:
-            if line.strip():
-                runtime.post_heard(parser.parse(line), line.strip())
+        if prompt is None:
+            for line in sys.stdin:
+                post(line)
+        else:
+            with contextlib.suppress(EOFError):
+                while True:
+                    post(prompt.read())
         runtime.post_end()
 
+    terminal = _TerminalModes()
     threading.Thread(target=read_stdin, name="stdin", daemon=True).start()
-    runtime.run()
+    try:
+        run_awake(runtime)
+    finally:
+        if prompt is not None:
+            prompt.close()
+        terminal.restore()
     return runtime.finished
+
+
+class _TerminalModes:
+    """stdin's terminal settings, put back at the end: readline changes them while it waits for
+    a line, and a Ctrl-C or SIGTERM ends the session in the middle of that wait."""
+
+    def __init__(self) -> None:
+        self._saved = None
+        with contextlib.suppress(Exception):
+            import termios
+
+            if sys.stdin.isatty():
+                self._saved = termios.tcgetattr(sys.stdin.fileno())
+
+    def restore(self) -> None:
+        if self._saved is not None:
+            with contextlib.suppress(Exception):
+                import termios
+
+                termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)

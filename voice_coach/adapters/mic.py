@@ -28,6 +28,7 @@ class Microphone:
         self._blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=400)
         self._closed = threading.Event()
         self._stream = None
+        self._lock = threading.Lock()
         self._rate = RATE
         self.reopens = 0
 
@@ -52,7 +53,11 @@ class Microphone:
         stream = sd.InputStream(device=self.device, samplerate=rate, channels=1, dtype="int16",
                                 blocksize=int(rate * BLOCK_SECONDS), callback=callback)
         stream.start()
-        self._stream = stream
+        with self._lock:
+            if not self._closed.is_set():
+                self._stream = stream
+                return
+        stream.close()  # closed while it was opening
 
     def open(self) -> None:
         """Open the device now; raise MicError with one line if there is none."""
@@ -115,12 +120,14 @@ class Microphone:
             yield block
 
     def _close_stream(self) -> None:
-        stream, self._stream = self._stream, None
+        with self._lock:  # the reopening listener and close() may both get here
+            stream, self._stream = self._stream, None
         if stream is not None:
             with contextlib.suppress(Exception):
                 stream.close()
 
     def close(self) -> None:
-        self._closed.set()
+        with self._lock:
+            self._closed.set()
         self._close_stream()
 

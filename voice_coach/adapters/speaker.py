@@ -8,13 +8,15 @@ goes away. Nothing here raises into the coach once the speaker is constructed.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import queue
+import signal
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +58,8 @@ class Speaker:
         self._sd = load_sounddevice()
         self._owns_synth = synth is None
         if synth is None:
-            synth = tts.Pyttsx3Synthesizer()
+            with _sigint_ignored():  # inherited by the speech worker process it starts
+                synth = tts.Pyttsx3Synthesizer()
         self.synth = synth
         self.device = device
         self.rate, self.voice = rate, voice
@@ -85,11 +88,10 @@ class Speaker:
         self._closed = False
 
         self._open()
-        self._threads = [threading.Thread(target=self._render_loop, name="speaker-tts",
-                                          daemon=True),
-                         threading.Thread(target=self._watch_loop, name="speaker", daemon=True)]
-        for t in self._threads:
-            t.start()
+        self._renderer = threading.Thread(target=self._render_loop, name="speaker-tts", daemon=True)
+        self._watcher = threading.Thread(target=self._watch_loop, name="speaker", daemon=True)
+        self._renderer.start()
+        self._watcher.start()
 
     # ---- the coach's Output API
 
@@ -162,15 +164,21 @@ class Speaker:
             time.sleep(0.01)
         return True
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+    def release(self) -> None:
+        """Stop playing and give the device back; the speech engine is left running."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True  # from here on nothing reopens the stream
         self._jobs.put(_STOP)
         self._wake.set()
-        for t in self._threads:
-            t.join(2.0)
         self._close_stream()
+        self._watcher.join(2.0)  # it may be reopening the stream right now
+
+    def close(self) -> None:
+        """`release`, then end the render thread and the speech engine (when it is ours)."""
+        self.release()
+        self._renderer.join(2.0)
         if self._owns_synth:
             close = getattr(self.synth, "close", None)
             if close:
@@ -208,8 +216,14 @@ class Speaker:
                     self.queue = SpeechQueue(rate, self.queue.volume_steps, self._wake.set)
                 self._last_callback = time.monotonic()
                 stream.start()
-                self._stream, self._latency, self._lost = stream, float(stream.latency), False
-                return True
+                with self._lock:
+                    if not self._closed:
+                        self._stream, self._latency = stream, float(stream.latency)
+                        self._lost = False
+                        return True
+                stream.abort()  # closed while it was opening
+                stream.close()
+                return False
             raise last or sd.PortAudioError("no usable output format")
         except Exception as exc:  # unknown device, device busy, PortAudio errors
             self._warn("stream", f"speaker unavailable ({exc}); retrying in the background")
@@ -217,13 +231,12 @@ class Speaker:
             return False
 
     def _close_stream(self) -> None:
-        stream, self._stream = self._stream, None
+        with self._lock:  # the watcher and close() may both get here: close it once
+            stream, self._stream = self._stream, None
         if stream is not None:
-            try:
+            with contextlib.suppress(Exception):
                 stream.abort()
                 stream.close()
-            except Exception:
-                pass
 
     def _callback(self, outdata: np.ndarray, frames: int, time_info, status) -> None:
         try:
@@ -319,7 +332,7 @@ class Speaker:
             self._drop(job.id)
             return
         self._warned.discard("tts")
-        if self._stream is None:  # no device right now: the text is all we can give
+        if self._stream is None and not self._closed:  # no device now: the text is all we have
             print(f"coach: {job.text}", file=sys.stderr, flush=True)
             self._drop(job.id)
             return
@@ -357,6 +370,20 @@ class Speaker:
         if key not in self._warned:
             self._warned.add(key)
             print(f"voice-coach: {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C at a terminal signals the whole foreground process group: a helper process
+    started in here keeps ignoring it instead of dying with a traceback of its own."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _load_earcons(folder: Path | None) -> dict[str, tuple[np.ndarray, int]]:
