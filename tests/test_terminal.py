@@ -24,7 +24,7 @@ from live_coach import render_user
 from pulse import pulse_fixture
 
 ANSI = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b[()][0-9A-Za-z]|\x1b[=>]")
-EXIT_CODES = {"ctrl-c": 130, "SIGINT": 130, "SIGTERM": 143}
+EXIT_CODES = {"ctrl-c": 130, "SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
 
 
 def _take_terminal() -> None:  # in the child, after setsid: the pty becomes its terminal
@@ -37,6 +37,7 @@ class Terminal:
     def __init__(self, *args: str, columns: int = 200) -> None:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+        self.initial_modes = termios.tcgetattr(master)
         env = {**os.environ, "TERM": "xterm", "PYTHONUNBUFFERED": "1"}
         env.pop("VOICE_COACH_DEBUG", None)
         try:
@@ -47,7 +48,6 @@ class Terminal:
         finally:
             os.close(slave)
         self.master = master
-        self.initial_modes = termios.tcgetattr(master)
         self._raw = bytearray()
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -165,12 +165,10 @@ def test_render_follows_the_prompt_redraws() -> None:
 # ---- text mode
 
 
-def resumes(data: str | None = None) -> str:
+def resumes() -> str:
     """What a new `run --text` says first (piped, so no prompt)."""
-    env = {**os.environ, **({"VOICE_COACH_DATA_DIR": data} if data else {})}
-    done = subprocess.run([sys.executable, "-m", "voice_coach", "run", "--text"], input="",
-                          capture_output=True, text=True, env=env, timeout=60)
-    return done.stdout
+    return subprocess.run([sys.executable, "-m", "voice_coach", "run", "--text"], input="",
+                          capture_output=True, text=True, timeout=60).stdout
 
 
 def test_text_mode_prompt_stays_readable_while_the_coach_talks() -> None:
@@ -212,7 +210,7 @@ def test_text_mode_piped_has_no_prompt() -> None:
     assert ">" not in done.stdout and "\x1b" not in done.stdout
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("how", ["ctrl-c", "SIGINT", "SIGTERM", "SIGHUP"])
 def test_text_mode_stops_mid_rest_within_a_second(how: str) -> None:
     term = Terminal("--text")
     try:

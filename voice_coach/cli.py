@@ -382,11 +382,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.func(args)
     except SystemExit as exc:  # SIGTERM or SIGHUP: what the command opened is closed by now
         code = exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:  # before _known_errors(), whose imports take a while
+        code = 130
     except _known_errors() as exc:
         print(f"voice-coach: {exc}", file=sys.stderr)
         code = EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        code = 130
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # never a traceback in front of a user
