@@ -26,8 +26,8 @@ from audio_util import mix, noise_burst, noise_files, pad, render  # noqa: E402
 from voice_coach.asr.audio_file import load_wav  # noqa: E402
 from voice_coach.asr.pocketsphinx_engine import PocketsphinxEngine  # noqa: E402
 from voice_coach.asr.recognize import recognize_samples  # noqa: E402
-from voice_coach.intents import Grammar, IntentParser  # noqa: E402
-from voice_coach.program import load_program  # noqa: E402
+from voice_coach.content.intents import Grammar, IntentParser  # noqa: E402
+from voice_coach.content.programs import load_program  # noqa: E402
 
 POS_VOICES = [("en-us+klatt", 150), ("en-us+klatt2", 170), ("en-us+klatt4", 135),
               ("en+klatt4", 160), ("en-us+f2", 150), ("en-us+m1", 185)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from voice_coach.coach import Coach
-from voice_coach.events import Heard, Intent
-from voice_coach.program import Program
-from voice_coach.runtime import Runtime
-from voice_coach.timers import ManualClock
+from voice_coach.app.clocks import ManualClock
+from voice_coach.app.runtime import Runtime
+from voice_coach.content.programs import Program
+from voice_coach.core.coach import Coach
+from voice_coach.core.events import Heard, Intent
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Session:
         return [line for _, line in self.out.lines[mark:]]
 
     def start(self) -> list[str]:
-        from voice_coach.events import Started
+        from voice_coach.core.events import Started
 
         self.runtime.dispatch(Started(self.clock.now()))
         return self._since(0)

@@ -22,8 +22,8 @@ from voice_coach.asr.pocketsphinx_engine import (
     read_dict,
 )
 from voice_coach.asr.recognize import recognize_samples
-from voice_coach.intents import Grammar, IntentParser
-from voice_coach.program import load_program
+from voice_coach.content.intents import Grammar, IntentParser
+from voice_coach.content.programs import load_program
 
 pytestmark = [
     pytest.mark.audio,
@@ -296,9 +296,9 @@ def test_recogniser_failure_loses_one_utterance_not_the_session(
         engine: PocketsphinxEngine, parser: IntentParser, renders: Path, capsys) -> None:
     from harness import Session
 
+    from voice_coach.app.live import listen
     from voice_coach.asr.endpoint import Utterance
-    from voice_coach.listener import Listener
-    from voice_coach.live import listen
+    from voice_coach.asr.listener import Listener
 
     clip = pad(render("what's the cue", renders, *VOICES[0]))
     utterances = [Utterance(clip, 0.0, len(clip) / 16000, "silence") for _ in range(2)]
@@ -332,7 +332,7 @@ def test_stop_gets_through_while_the_coach_is_talking(engine: PocketsphinxEngine
                                                      parser: IntentParser, renders: Path,
                                                      voice: str, rate: int, padded: bool) -> None:
     """Each of these puts "stop" below an unparseable best guess ("stop the", "got")."""
-    from voice_coach.listener import Listener
+    from voice_coach.asr.listener import Listener
 
     audio = render("stop", renders, voice, rate)
     verdict = Listener(engine, parser).judge(pad(audio) if padded else audio, speaking=True)

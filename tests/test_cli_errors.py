@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from voice_coach import service
+from voice_coach.app import service
 from voice_coach.asr.vosk_engine import _download_problem
 
 RAW = ("Traceback", "Error querying device", "PaErrorCode", "ConnectionError", "HTTPSConnection")

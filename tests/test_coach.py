@@ -7,16 +7,12 @@ from harness import Session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voice_coach.coach import DONE, DRILL_DONE, REST, SET, SETUP
-from voice_coach.program import load_program, parse_program
+from voice_coach.content.programs import load_program, parse_program
+from voice_coach.core.coach import Coach
+from voice_coach.core.state import Phase
 
 PROGRAM = load_program("hip-hinge")
-INTENTS = [
-    "next_drill", "previous_drill", "goto_drill", "list_drills", "current_drill", "setup",
-    "next_step", "previous_step", "repeat", "slower", "faster", "cue", "mistakes", "why",
-    "squat_vs_hinge", "start", "set_done", "rest", "skip_rest", "add_time", "time_left", "pause",
-    "resume", "stop", "louder", "quieter", "yes", "no", "help", "pain", "end_workout",
-]
+INTENTS = sorted(Coach(PROGRAM).handlers)
 HOLD_PROGRAM = """
 id: holds
 title: Holds
@@ -43,16 +39,16 @@ def s() -> Session:
 
 
 def to_phase(s: Session, phase: str) -> None:
-    if phase == SET:
+    if phase == Phase.SET:
         s.hear("start")
-    elif phase == REST:
+    elif phase == Phase.REST:
         s.hear("start")
         s.hear("set_done")
-    elif phase == DRILL_DONE:
+    elif phase == Phase.DRILL_DONE:
         for _ in range(PROGRAM.drills[0].prescription.sets):
             s.hear("start")
             s.hear("set_done")
-    elif phase == DONE:
+    elif phase == Phase.DONE:
         s.hear("goto_drill", drill=PROGRAM.drills[-1].id)
         for _ in range(PROGRAM.drills[-1].prescription.sets):
             s.hear("start")
@@ -89,10 +85,10 @@ def test_setup_restarts_from_step_one(s: Session) -> None:
 
 def test_set_then_rest_countdown_lands_on_deadline(s: Session) -> None:
     s.hear("start")
-    assert s.phase == SET
+    assert s.phase == Phase.SET
     rest = PROGRAM.drills[0].rest_seconds
     said = s.said(s.hear("set_done"))
-    assert "Rest forty five seconds" in said and s.phase == REST
+    assert "Rest forty five seconds" in said and s.phase == Phase.REST
     lines = s.wait(rest + 0.5)
     times = {line: t for t, line in s.out.lines if line.startswith("coach:")}
     assert times["coach: Three."] == rest - 3
@@ -102,17 +98,17 @@ def test_set_then_rest_countdown_lands_on_deadline(s: Session) -> None:
     assert any(line.startswith("coach: Halfway.") for line in lines)
     over = [t for t, line in s.out.lines if "Rest over." in line]
     assert over == [rest]
-    assert s.phase == SET and s.coach.state.set_number == 2
+    assert s.phase == Phase.SET and s.coach.state.set_number == 2
 
 
 def test_time_left_in_words(s: Session) -> None:
-    to_phase(s, REST)
+    to_phase(s, Phase.REST)
     s.wait(20)
     assert "Twenty five seconds left in rest." in s.said(s.hear("time_left"))
 
 
 def test_add_time_moves_the_deadline(s: Session) -> None:
-    to_phase(s, REST)
+    to_phase(s, Phase.REST)
     s.wait(40)
     assert "Added thirty seconds. Thirty five seconds left." in s.said(s.hear("add_time",
                                                                                 seconds=30))
@@ -121,15 +117,15 @@ def test_add_time_moves_the_deadline(s: Session) -> None:
 
 
 def test_skip_rest_starts_next_set(s: Session) -> None:
-    to_phase(s, REST)
+    to_phase(s, Phase.REST)
     said = s.said(s.hear("skip_rest"))
     assert "Skipping the rest." in said and "Set two of three" in said
-    assert s.phase == SET
+    assert s.phase == Phase.SET
     assert "Rest over" not in s.said(s.wait(100))
 
 
 def test_pause_freezes_every_timer_and_resume_continues(s: Session) -> None:
-    to_phase(s, REST)
+    to_phase(s, Phase.REST)
     s.wait(10)
     paused = s.hear("pause")
     assert paused[0] == "[quiet]"
@@ -145,7 +141,7 @@ def test_rest_with_seconds_during_set_finishes_it(s: Session) -> None:
     s.hear("start")
     said = s.said(s.hear("rest", seconds=90))
     assert "Rest a minute and a half." in said
-    assert s.phase == REST
+    assert s.phase == Phase.REST
     assert "Rest over" not in s.said(s.wait(89))
     assert "Rest over" in s.said(s.wait(1.5)), said
 
@@ -174,7 +170,7 @@ def test_unprompted_cues_fade_as_sets_go_on(s: Session) -> None:
         heard.append(any(line == "[timer cue]" for line in s.wait(10)))
         s.hear("set_done")
         s.wait(0.1)
-        s.hear("skip_rest") if s.phase == REST else None
+        s.hear("skip_rest") if s.phase == Phase.REST else None
     assert heard == [True, True, False]
 
 
@@ -189,7 +185,7 @@ def test_pain_stops_the_set_and_offers_an_easier_drill() -> None:
     assert lines[0] == "[quiet]"
     assert "Stop the set now. If the pain in your lower back is sharp" in said
     assert PROGRAM.drill(wall.easier).name in said
-    assert s.phase == SETUP
+    assert s.phase == Phase.SETUP
     assert ("pain", {"drill": wall.id, "body_part": "lower back"}) in s.out.records
     s.hear("yes")
     assert s.coach.current.id == wall.easier
@@ -203,9 +199,9 @@ def test_pain_then_no_keeps_the_drill(s: Session) -> None:
 
 
 def test_stop_silences_without_losing_state(s: Session) -> None:
-    to_phase(s, REST)
+    to_phase(s, Phase.REST)
     assert s.hear("stop") == ["[quiet]"]
-    assert s.phase == REST
+    assert s.phase == Phase.REST
     assert "Rest over" in s.said(s.wait(60))
 
 
@@ -231,15 +227,15 @@ def test_walks_all_seven_drills_to_the_summary() -> None:
             s.wait(3)
             s.said(s.hear("set_done"))
             total += 1
-            s.wait(drill.rest_seconds + 1) if s.phase == REST else None
-            if s.phase == SET:  # the rest rolled into the next set already
+            s.wait(drill.rest_seconds + 1) if s.phase == Phase.REST else None
+            if s.phase == Phase.SET:  # the rest rolled into the next set already
                 s.hear("set_done")
                 total += 1
-                s.wait(drill.rest_seconds + 1) if s.phase == REST else None
-            if s.phase in (DRILL_DONE, DONE):
+                s.wait(drill.rest_seconds + 1) if s.phase == Phase.REST else None
+            if s.phase in (Phase.DRILL_DONE, Phase.DONE):
                 break
-        assert s.phase in (DRILL_DONE, DONE), drill.id
-    assert s.phase == DONE
+        assert s.phase in (Phase.DRILL_DONE, Phase.DONE), drill.id
+    assert s.phase == Phase.DONE
     assert total == sum(d.prescription.sets for d in PROGRAM.drills)
     assert PROGRAM.summary in " ".join(line for _, line in s.out.lines[-3:])
 
@@ -286,10 +282,10 @@ def test_timed_hold_counts_down_and_finishes_the_set() -> None:
     said = s.said(s.wait(5.5))
     assert "Three. Two. One. Time. Well held. Rest twenty seconds." in said
     assert "Say go" in s.said(s.wait(20.5))
-    assert s.phase == SETUP
+    assert s.phase == Phase.SETUP
 
 
-@pytest.mark.parametrize("phase", [SETUP, SET, REST, DRILL_DONE, DONE])
+@pytest.mark.parametrize("phase", list(Phase))
 @pytest.mark.parametrize("intent", INTENTS)
 def test_every_intent_answers_in_every_phase(phase: str, intent: str) -> None:
     s = Session(PROGRAM)
@@ -323,12 +319,12 @@ def test_random_event_sequences_never_raise(events: list[tuple[str, float]]) -> 
 
 def test_bare_next_means_what_comes_next_in_each_phase(s: Session) -> None:
     assert "Step two" in s.said(s.hear("next_step"))
-    to_phase(s, REST)
+    to_phase(s, Phase.REST)
     assert "left in rest. Then set two of three." in s.said(s.hear("next_step"))
     s.hear("skip_rest")
     assert "Finish the set first." in s.said(s.hear("next_step"))
     s.hear("set_done")
     s.hear("skip_rest")
     s.hear("set_done")
-    assert s.phase == DRILL_DONE
+    assert s.phase == Phase.DRILL_DONE
     assert "Drill two of seven" in s.said(s.hear("next_step"))

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voice_coach.app.clocks import ManualClock
+from voice_coach.app.demo import RATE, DemoOutput
 from voice_coach.asr.audio_file import load_wav
-from voice_coach.demo import RATE, DemoOutput
-from voice_coach.events import Priority
-from voice_coach.program import load_program
-from voice_coach.timers import ManualClock
+from voice_coach.content.programs import load_program
+from voice_coach.core.events import Priority
 
 pytestmark = pytest.mark.audio
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from harness import Session
 
-from voice_coach.coach import Coach
-from voice_coach.coach_state import REST, SETUP
-from voice_coach.events import Heard, Intent, Started
-from voice_coach.log import WorkoutLog
-from voice_coach.program import load_program
+from voice_coach.adapters.workout_log import WorkoutLog
+from voice_coach.content.programs import load_program
+from voice_coach.core.coach import Coach
+from voice_coach.core.events import Heard, Intent, Started
+from voice_coach.core.state import Phase
 
 PROGRAM = load_program("hip-hinge")
 
@@ -146,7 +146,7 @@ def test_snapshot_restores_a_paused_rest_exactly() -> None:
     coach = Coach(PROGRAM, saved)
     said = [c.text for c in coach.handle(Started(100.0)) if hasattr(c, "text")]
     assert "set two of three" in said[0]
-    assert coach.state.phase == REST
+    assert coach.state.phase == Phase.REST
     resumed = [c for c in coach.handle(Heard(Intent("resume"), 100.0))]
     assert any(getattr(c, "name", "") == "rest" and c.seconds == pytest.approx(30)
                for c in resumed)
@@ -156,7 +156,7 @@ def test_corrupt_saved_state_starts_fresh() -> None:
     coach = Coach(PROGRAM, {"drill": 99})
     said = " ".join(c.text for c in coach.handle(Started(0.0)) if hasattr(c, "text"))
     assert said.startswith(PROGRAM.intro)
-    assert coach.state.phase == SETUP
+    assert coach.state.phase == Phase.SETUP
 
 
 def history(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from voice_coach.program import FOCUS_TAGS, ProgramError, load_program, parse_program
+from voice_coach.content.programs import ProgramError, load_program, parse_program
+from voice_coach.resources import focus_tags
 
 GOOD = """\
 id: mini
@@ -86,7 +87,7 @@ def test_hip_hinge_covers_the_whole_seed() -> None:
     assert len(program.mistakes) == 2
     for drill in program.drills:
         assert drill.steps and len(drill.cues) >= 5, drill.id
-        assert {f for c in drill.cues for f in c.focus} <= FOCUS_TAGS
+        assert {f for c in drill.cues for f in c.focus} <= focus_tags()
         assert all(len(c.text.split()) <= 25 for c in drill.cues), drill.id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from voice_coach.cli import build_parser
+from voice_coach.app.cli import build_parser
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

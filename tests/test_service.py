@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from voice_coach import service
+from voice_coach.app import service
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not here")

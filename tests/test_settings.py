@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from voice_coach.settings import SettingsError, load_settings
+from voice_coach.app.settings import SettingsError, load_settings
 
 
 @pytest.fixture

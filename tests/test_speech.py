@@ -7,8 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from voice_coach.events import Priority
-from voice_coach.speech import (
+from voice_coach.adapters.mixer import (
     FADE_SECONDS,
     MAX_VOLUME_STEPS,
     MIN_VOLUME_STEPS,
@@ -17,6 +16,7 @@ from voice_coach.speech import (
     gain_for_steps,
     resample,
 )
+from voice_coach.core.events import Priority
 
 RATE = 22050
 BLOCK = 512

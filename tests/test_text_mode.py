@@ -129,7 +129,7 @@ def test_wheel_ships_intents_and_runs_outside_the_repo(tmp_path: Path) -> None:
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["intent"] == "next_drill"
-    located = subprocess.run([str(py), "-c", "import voice_coach.paths as p; "
+    located = subprocess.run([str(py), "-c", "import voice_coach.resources as p; "
                               "print(p.data_dir('intents'))"], cwd=elsewhere, capture_output=True,
                              text=True, env=env, timeout=60)
     assert str(env_dir) in located.stdout

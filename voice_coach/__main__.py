@@ -1,3 +1,3 @@
-from voice_coach.cli import main
+from voice_coach.app.cli import main
 
 raise SystemExit(main())

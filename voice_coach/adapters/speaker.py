@@ -24,8 +24,8 @@ import numpy as np
 
 from voice_coach.adapters import tts
 from voice_coach.adapters.devices import load_sounddevice
-from voice_coach.events import Priority
-from voice_coach.speech import SpeechQueue, resample
+from voice_coach.adapters.mixer import SpeechQueue, resample
+from voice_coach.core.events import Priority
 
 SPEECH_PEAK = 0.5  # utterances are normalised to -6 dBFS, leaving headroom for volume steps
 LINGER = 0.3  # `speaking` stays true this long after the last sound (room echo, mic lag)
@@ -388,7 +388,7 @@ def _sigint_ignored() -> Iterator[None]:
 
 def _load_earcons(folder: Path | None) -> dict[str, tuple[np.ndarray, int]]:
     if folder is None:
-        from voice_coach.paths import data_dir
+        from voice_coach.resources import data_dir
 
         try:
             folder = data_dir("audio") / "earcons"

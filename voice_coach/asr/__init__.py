@@ -13,7 +13,7 @@ from voice_coach.asr.audio_file import AudioFileError, load_wav
 from voice_coach.asr.base import EngineError, Hypothesis, Recognition, SpeechEngine
 from voice_coach.asr.grammar import GrammarError, grammar_words, phrases, to_jsgf
 from voice_coach.asr.recognize import recognize_samples
-from voice_coach.intents import Grammar, IntentParser
+from voice_coach.content.intents import Grammar, IntentParser
 
 ENGINES = ("auto", "pocketsphinx", "vosk")
 

@@ -7,7 +7,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from voice_coach.events import Intent
+from voice_coach.core.events import Intent
 
 SAMPLE_RATE = 16_000
 

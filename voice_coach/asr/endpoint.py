@@ -15,8 +15,8 @@ import numpy as np
 import pocketsphinx
 
 from voice_coach.asr.base import SAMPLE_RATE, Hypothesis, SpeechEngine, as_int16
-from voice_coach.events import BARGE_IN
-from voice_coach.intents import IntentParser
+from voice_coach.content.intents import IntentParser
+from voice_coach.core.events import BARGE_IN
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voice_coach.asr.grammar import Alt, GrammarError, Node, Ref, WordGrammar, Words, word_grammar
-from voice_coach.intents import Grammar
+from voice_coach.content.intents import Grammar
 
 
 @dataclass

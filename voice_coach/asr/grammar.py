@@ -9,7 +9,7 @@ tree (`Words`, `Seq`, `Alt`, `Ref`). From that tree we emit:
 - a phrase list for vosk (full sentences, or single words when there would be too many);
 - the set of words, to check against the pronunciation dictionary.
 
-Words are normalised exactly like `voice_coach.intents.normalize`, so what a recogniser outputs
+Words are normalised exactly like `content.intents.normalize`, so what a recogniser outputs
 is what the intent matcher expects.
 """
 
@@ -31,8 +31,8 @@ from hassil.expression import (
 )
 from hassil.intents import RangeSlotList, SlotList, TextSlotList, WildcardSlotList
 
-from voice_coach.intents import Grammar, normalize
-from voice_coach.numbers import number_words
+from voice_coach.content.intents import Grammar, normalize
+from voice_coach.core.numbers import number_words
 
 MAX_PHRASES = 20_000  # above this the vosk phrase list falls back to single words
 _MAX_GLUE = 200  # expansions of a run of glued template pieces ("drill[s]")

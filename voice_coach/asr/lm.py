@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hassil import sample_intents
 
-from voice_coach.intents import Grammar
+from voice_coach.content.intents import Grammar
 
 Ngram = tuple[str, ...]
 ORDER = 3

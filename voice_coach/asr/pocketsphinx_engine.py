@@ -24,7 +24,7 @@ import pocketsphinx
 from voice_coach.asr.base import EngineError, Hypothesis, as_int16
 from voice_coach.asr.fsm import Fsm, to_fsm
 from voice_coach.asr.grammar import GrammarError, grammar_words, word_grammar
-from voice_coach.intents import Grammar
+from voice_coach.content.intents import Grammar
 
 # Beams: the pocketsphinx defaults (1e-48) cost ~2x the time for no accuracy gain on this grammar;
 # wider beams (1e-80) were slower *and* less accurate (more partial paths survive).
@@ -43,7 +43,9 @@ class MissingWordsError(GrammarError):
 
 
 def extra_dict_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "dict" / "extra.dict"
+    from voice_coach.resources import data_dir
+
+    return data_dir("dict") / "extra.dict"
 
 
 def read_dict(path: Path) -> dict[str, str]:

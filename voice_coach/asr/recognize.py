@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from voice_coach.asr.base import Hypothesis, Recognition, SpeechEngine, as_int16
-from voice_coach.intents import IntentParser
+from voice_coach.content.intents import IntentParser
 
 
 @dataclass(frozen=True)

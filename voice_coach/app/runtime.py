@@ -5,8 +5,10 @@ from __future__ import annotations
 import queue
 from typing import Protocol
 
-from voice_coach.coach import Coach
-from voice_coach.events import (
+from voice_coach.adapters.workout_log import WorkoutLog
+from voice_coach.app.clocks import Clock, ManualClock, Scheduler
+from voice_coach.core.coach import Coach
+from voice_coach.core.events import (
     CancelTimer,
     Command,
     EndSession,
@@ -23,8 +25,6 @@ from voice_coach.events import (
     StopSpeaking,
     TimerFired,
 )
-from voice_coach.log import WorkoutLog
-from voice_coach.timers import Clock, ManualClock, Scheduler
 
 
 class Output(Protocol):

@@ -13,8 +13,8 @@ import numpy as np
 
 from voice_coach.asr.base import Hypothesis
 from voice_coach.asr.recognize import interpret, recognize_samples
-from voice_coach.events import BARGE_IN, Intent
-from voice_coach.intents import IntentParser
+from voice_coach.content.intents import IntentParser
+from voice_coach.core.events import BARGE_IN, Intent
 
 # While speaking, only barge-in intents count. Measured: the coach's 285 sentences in its own TTS
 # voice, endpointed into 286 utterances, gave 4 accepted commands (slower x2, louder, repeat) and

@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
+from voice_coach.app.exits import close_within, run_awake
+from voice_coach.app.runtime import Runtime
 from voice_coach.asr.endpoint import Utterance
-from voice_coach.exits import close_within, run_awake
-from voice_coach.listener import Listener, Verdict
-from voice_coach.runtime import Runtime
+from voice_coach.asr.listener import Listener, Verdict
 
 
 class Console:
@@ -169,10 +169,10 @@ def run_live(settings, engine, program, parser, log, saved,
     from voice_coach.adapters import quiet_alsa_messages
     from voice_coach.adapters.speaker import Speaker
     from voice_coach.adapters.tts import DEFAULT_VOICE
-    from voice_coach.coach import Coach
-    from voice_coach.coach_lines import spoken_lines
-    from voice_coach.settings import device_arg
-    from voice_coach.timers import ScaledClock
+    from voice_coach.app.clocks import ScaledClock
+    from voice_coach.app.settings import device_arg
+    from voice_coach.core.coach import Coach
+    from voice_coach.core.lines import spoken_lines
 
     quiet_alsa_messages()
     mic = open_microphone(device_arg(settings.input_device), wait_for_audio)

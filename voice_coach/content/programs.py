@@ -1,87 +1,19 @@
-"""Training programs: the data model and a YAML loader that reports problems as file:line."""
+"""Training programs from YAML, validated on load: every problem is reported as file:line."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from voice_coach.paths import programs_dir
-
-FOCUS_TAGS = frozenset(
-    "back hips knees core ribs pelvis shoulders glutes hamstrings chest head".split()
-)
-PHASES = frozenset({"setup", "set", "rest"})
+from voice_coach.core.program import CUE_PHASES, Cue, Drill, Mistake, Prescription, Program
+from voice_coach.errors import VoiceCoachError
+from voice_coach.resources import data_dir, focus_tags
 
 
-class ProgramError(ValueError):
+class ProgramError(VoiceCoachError):
     """A program file is not valid; the message starts with file:line."""
-
-
-@dataclass(frozen=True)
-class Cue:
-    text: str
-    focus: tuple[str, ...] = ()
-    phases: tuple[str, ...] = ("setup", "set")
-
-
-@dataclass(frozen=True)
-class Mistake:
-    mistake: str
-    fix: str
-
-
-@dataclass(frozen=True)
-class Prescription:
-    sets: int
-    reps: int | None = None
-    hold_seconds: int | None = None
-    per_side: bool = False
-
-    @property
-    def timed(self) -> bool:
-        """A set is timed when it is a hold and not counted in reps."""
-        return self.reps is None and self.hold_seconds is not None
-
-
-@dataclass(frozen=True)
-class Drill:
-    id: str
-    name: str
-    purpose: str
-    prescription: Prescription
-    rest_seconds: int
-    steps: tuple[str, ...]
-    cues: tuple[Cue, ...]
-    aliases: tuple[str, ...] = ()
-    equipment: tuple[str, ...] = ()
-    mistakes: tuple[Mistake, ...] = ()
-    easier: str | None = None
-
-
-@dataclass(frozen=True)
-class Program:
-    id: str
-    title: str
-    intro: str
-    summary: str
-    drills: tuple[Drill, ...]
-    why: tuple[str, ...] = ()
-    squat_vs_hinge: tuple[str, ...] = ()
-    tips: tuple[str, ...] = ()
-    mistakes: tuple[Mistake, ...] = ()
-    source: str = field(default="", compare=False)
-
-    def drill(self, drill_id: str) -> Drill:
-        for d in self.drills:
-            if d.id == drill_id:
-                return d
-        raise KeyError(drill_id)
-
-    def index_of(self, drill_id: str) -> int:
-        return [d.id for d in self.drills].index(drill_id)
 
 
 # ---- schema: key -> (required, kind); kinds are checked on the YAML nodes so errors carry lines
@@ -163,7 +95,7 @@ class _Checker:
 
 
 def _cue(raw: dict[str, Any], check: _Checker) -> Cue:
-    for tag_list, allowed in (("focus", FOCUS_TAGS), ("phases", PHASES)):
+    for tag_list, allowed in (("focus", focus_tags()), ("phases", CUE_PHASES)):
         bad = set(raw.get(tag_list, ())) - allowed
         if bad:
             raise check.fail(raw["__node__"], f"cue {tag_list} {sorted(bad)} not in "
@@ -233,7 +165,7 @@ def load_program_file(path: Path) -> Program:
 
 def available_programs() -> dict[str, Path]:
     """Bundled programs by id (the file name with '_' as '-')."""
-    return {p.stem.replace("_", "-"): p for p in sorted(programs_dir().glob("*.yaml"))}
+    return {p.stem.replace("_", "-"): p for p in sorted(data_dir("programs").glob("*.yaml"))}
 
 
 def load_program(program_id_or_path: str) -> Program:

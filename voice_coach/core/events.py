@@ -56,13 +56,7 @@ class TimerFired:
     at: float = 0.0
 
 
-@dataclass(frozen=True)
-class SpeechFinished:
-    id: int
-    at: float = 0.0
-
-
-Event = Started | Heard | Misheard | TimerFired | SpeechFinished
+Event = Started | Heard | Misheard | TimerFired
 
 
 # ---- commands (out of the coach)

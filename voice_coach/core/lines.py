@@ -6,13 +6,14 @@ Found by walking the real coach through the program, not by keeping a second lis
 
 from __future__ import annotations
 
-from voice_coach.coach import Coach
-from voice_coach.coach_state import REST, SET
-from voice_coach.events import Heard, Intent, Say, Started, TimerFired
-from voice_coach.program import Program
+from voice_coach.core.coach import Coach
+from voice_coach.core.events import Event, Heard, Intent, Say, Started, TimerFired
+from voice_coach.core.program import Program
+from voice_coach.core.state import COUNTDOWN, Mark, Phase, TimerKind, timer_name
 
-_ASK = ("cue", "mistakes", "why", "squat_vs_hinge", "help", "time_left", "current_drill",
-        "list_drills", "repeat", "slower", "louder", "next_step", "previous_step")
+# questions and requests asked in every drill's setup
+QUESTIONS = ("cue", "mistakes", "why", "squat_vs_hinge", "help", "time_left", "current_drill",
+             "list_drills", "repeat", "slower", "louder", "next_step", "previous_step")
 
 
 def spoken_lines(program: Program) -> list[str]:
@@ -21,12 +22,12 @@ def spoken_lines(program: Program) -> list[str]:
     said: dict[str, None] = {}
     now = 0.0
 
-    def feed(event) -> None:
+    def feed(event: Event) -> None:
         for command in coach.handle(event):
             if isinstance(command, Say):
                 said[command.text] = None
 
-    def hear(name: str, **slots) -> None:
+    def hear(name: str, **slots: object) -> None:
         feed(Heard(Intent(name, slots), now))
 
     feed(Started(now))
@@ -35,7 +36,7 @@ def spoken_lines(program: Program) -> list[str]:
             hear("goto_drill", drill=drill.id)
         for _ in drill.steps:
             hear("next_step")
-        for name in _ASK:
+        for name in QUESTIONS:
             hear(name)
         for cue in drill.cues:
             for focus in cue.focus:
@@ -46,17 +47,18 @@ def spoken_lines(program: Program) -> list[str]:
             hear("start")
             for name in ("cue", "time_left", "pause", "resume"):
                 hear(name)
-            feed(TimerFired("cue", now))
-            if coach.state.phase == SET:
+            feed(TimerFired(timer_name(TimerKind.CUE), now))
+            if coach.state.phase == Phase.SET:
                 hear("set_done")
-            if coach.state.phase == REST and coach.state.timer:
-                timer = coach.state.timer
-                marks = {"rest:half": timer.total / 2, "rest:10": 10, "rest:3": 3, "rest:2": 2,
-                         "rest:1": 1, "rest": 0}
-                for name, before in marks.items():
-                    feed(TimerFired(name, timer.deadline - before))
-            if coach.state.timer and coach.state.timer.kind == "hold":
-                feed(TimerFired("hold", coach.state.timer.deadline))
+            timer = coach.state.timer
+            if coach.state.phase == Phase.REST and timer:
+                marks = {Mark.HALF: timer.total / 2, Mark.TEN: 10,
+                         **{m: int(m) for m in COUNTDOWN}, Mark.END: 0}
+                for mark, before in marks.items():
+                    feed(TimerFired(timer_name(TimerKind.REST, mark), timer.deadline - before))
+            timer = coach.state.timer
+            if timer and timer.kind == TimerKind.HOLD:
+                feed(TimerFired(timer_name(TimerKind.HOLD), timer.deadline))
     for name in ("next_drill", "end_workout", "yes"):
         hear(name)
     texts = [program.intro, program.summary, *program.why, *program.squat_vs_hinge,

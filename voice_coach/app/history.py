@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from voice_coach.log import LogUnavailable, SessionSummary, WorkoutLog
-from voice_coach.paths import user_data_dir
+from voice_coach.adapters.workout_log import LogUnavailable, SessionSummary, WorkoutLog
+from voice_coach.resources import user_data_dir
 
 
 def history_table(sessions: list[SessionSummary]):  # -> rich.table.Table

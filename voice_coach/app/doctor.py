@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_coach.settings import Settings, device_arg
+from voice_coach.app.settings import Settings, device_arg
 
 MIN_FREE_MB = 200
 SILENT_RMS = 3.0  # int16 RMS below this over a second: the mic is muted or unplugged
@@ -127,7 +127,7 @@ def check_dir(name: str, path: Path) -> Check:
 def run_checks(settings: Settings) -> list[Check]:
     from platformdirs import user_cache_dir
 
-    from voice_coach.paths import user_data_dir
+    from voice_coach.resources import user_data_dir
 
     checks: list[Callable[[], Check]] = [
         lambda: check_output(settings), lambda: check_input(settings),

@@ -13,10 +13,10 @@ import sys
 import threading
 from typing import TextIO
 
-from voice_coach.coach import Coach
-from voice_coach.exits import run_awake
-from voice_coach.runtime import Runtime
-from voice_coach.timers import ScaledClock
+from voice_coach.app.clocks import ScaledClock
+from voice_coach.app.exits import run_awake
+from voice_coach.app.runtime import Runtime
+from voice_coach.core.coach import Coach
 
 PROMPT = "> "
 CLEAR_LINE = "\r\x1b[K"

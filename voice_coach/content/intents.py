@@ -7,6 +7,7 @@ program brings its own words. The same `Grammar` feeds the speech recogniser (se
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,13 +15,14 @@ import yaml
 from hassil import Intents, TextSlotList, recognize
 from hassil.intents import SlotList
 
-from voice_coach.events import Intent
-from voice_coach.numbers import digits_to_words, number_words, ordinal_words
-from voice_coach.paths import intents_dir
-from voice_coach.program import Program
+from voice_coach.core.events import Intent
+from voice_coach.core.numbers import digits_to_words, number_words, ordinal_words
+from voice_coach.core.program import Program
+from voice_coach.errors import VoiceCoachError
+from voice_coach.resources import intents_dir
 
 
-class IntentsError(ValueError):
+class IntentsError(VoiceCoachError):
     """The intent templates cannot be loaded."""
 
 
@@ -83,6 +85,17 @@ class Grammar:
             raise IntentsError(f"{folder}: bad intent template: {exc}") from None
         drill_list = TextSlotList.from_tuples(drill_phrases(program), name="drill")
         return cls(intents, {**intents.slot_lists, "drill": drill_list})
+
+
+def check_handlers(grammar: Grammar, handled: Iterable[str]) -> None:
+    """Fail loudly unless every intent in the templates has a handler and every handler an
+    intent."""
+    names, handled = set(grammar.intents.intents), set(handled)
+    problems = [f"intent '{n}' has no handler in the coach" for n in sorted(names - handled)]
+    problems += [f"the coach handles '{n}' but no template says it"
+                 for n in sorted(handled - names)]
+    if problems:
+        raise IntentsError("; ".join(problems))
 
 
 class IntentParser:

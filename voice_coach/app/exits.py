@@ -47,7 +47,7 @@ def run_awake(runtime) -> None:
     """`runtime.run()`, waking every SIGNAL_POLL s: Python acts on a signal only in the main
     thread, and one delivered to another thread (audio libraries start their own) would
     otherwise wait for the next timer or utterance."""
-    from voice_coach.events import Started
+    from voice_coach.core.events import Started
 
     runtime.dispatch(Started(runtime.clock.now()))
     while not runtime.finished and runtime.step(SIGNAL_POLL):

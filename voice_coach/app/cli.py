@@ -19,9 +19,9 @@ class UserError(Exception):
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
-    from voice_coach.intents import IntentsError
-    from voice_coach.program import ProgramError
-    from voice_coach.settings import SettingsError
+    from voice_coach.app.settings import SettingsError
+    from voice_coach.content.intents import IntentsError
+    from voice_coach.content.programs import ProgramError
 
     errors: list[type[Exception]] = [UserError, ProgramError, IntentsError, SettingsError]
     try:
@@ -35,8 +35,8 @@ def _known_errors() -> tuple[type[Exception], ...]:
 
 
 def _load(program_id: str):
-    from voice_coach.intents import Grammar, IntentParser
-    from voice_coach.program import load_program
+    from voice_coach.content.intents import Grammar, IntentParser
+    from voice_coach.content.programs import load_program
 
     program = load_program(program_id)
     return program, IntentParser(Grammar.load(program))
@@ -69,7 +69,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_programs(args: argparse.Namespace) -> int:
-    from voice_coach.program import available_programs, load_program, load_program_file
+    from voice_coach.content.programs import available_programs, load_program, load_program_file
 
     if args.action == "list":
         for pid, path in available_programs().items():
@@ -95,8 +95,8 @@ def _required(value: str | None, message: str) -> str:
 
 def open_log(program_id: str, fresh: bool):
     """The workout log, and saved progress to offer back unless starting fresh."""
-    from voice_coach.log import WorkoutLog
-    from voice_coach.paths import user_data_dir
+    from voice_coach.adapters.workout_log import WorkoutLog
+    from voice_coach.resources import user_data_dir
 
     log = WorkoutLog(user_data_dir() / "workouts.sqlite")
     saved = None if fresh else log.resumable(program_id)
@@ -105,14 +105,14 @@ def open_log(program_id: str, fresh: bool):
 
 
 def settings_from(args: argparse.Namespace):
-    from voice_coach.settings import Settings, load_settings
+    from voice_coach.app.settings import Settings, load_settings
 
     names = Settings.__dataclass_fields__
     return load_settings({k: v for k, v in vars(args).items() if k in names})
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from voice_coach.settings import config_path
+    from voice_coach.app.settings import config_path
 
     settings, sources = settings_from(args)
     print(f"config file: {config_path()}")
@@ -128,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     finished = False
     try:
         if args.text or settings.engine == "text":
-            from voice_coach.text_mode import run_text
+            from voice_coach.app.text_mode import run_text
 
             finished = run_text(settings, program, parser, log, saved)
         else:
@@ -144,7 +144,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def run_live_audio(settings, program, parser, log, saved, wait: bool) -> bool:
     from voice_coach.adapters.devices import SpeakerError
     from voice_coach.adapters.mic import MicError
-    from voice_coach.live import run_live
+    from voice_coach.app.live import run_live
 
     try:
         runtime = run_live(settings, _open_engine(settings, parser), program, parser, log,
@@ -155,8 +155,8 @@ def run_live_audio(settings, program, parser, log, saved, wait: bool) -> bool:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from voice_coach.history import print_history
-    from voice_coach.log import LogUnavailable
+    from voice_coach.adapters.workout_log import LogUnavailable
+    from voice_coach.app.history import print_history
 
     try:
         print_history(args.limit)
@@ -177,7 +177,7 @@ def positive_int(text: str) -> int:
 
 def cmd_say(args: argparse.Namespace) -> int:
     from voice_coach.adapters.tts import Pyttsx3Synthesizer, TTSError
-    from voice_coach.settings import device_arg
+    from voice_coach.app.settings import device_arg
 
     settings, _ = settings_from(args)
     voice = settings.voice or "en-us"
@@ -218,7 +218,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from voice_coach.doctor import run_checks
+    from voice_coach.app.doctor import run_checks
 
     settings, _ = settings_from(args)
     checks = run_checks(settings)
@@ -232,7 +232,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_service(args: argparse.Namespace) -> int:
-    from voice_coach import service
+    from voice_coach.app import service
 
     try:
         print({"install": service.install, "uninstall": service.uninstall,
@@ -278,7 +278,7 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from voice_coach.adapters.tts import Pyttsx3Synthesizer, TTSError
-    from voice_coach.demo import DemoError, run_demo
+    from voice_coach.app.demo import DemoError, run_demo
 
     settings, _ = settings_from(args)
     program, parser = _load(settings.program)
@@ -370,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from voice_coach.exits import leave, stop_on_signals
+    from voice_coach.app.exits import leave, stop_on_signals
 
     parser = build_parser()
     args = parser.parse_args(argv)

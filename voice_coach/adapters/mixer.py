@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice_coach.events import Priority
+from voice_coach.core.events import Priority
 
 VOLUME_STEP_DB = 3.0
 MIN_VOLUME_STEPS = -8

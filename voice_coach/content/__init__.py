@@ -1,0 +1,1 @@
+"""Content as data: training programs and intent templates, loaded from YAML and validated."""

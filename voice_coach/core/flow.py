@@ -1,0 +1,257 @@
+"""The session's flow: drills, setup steps, sets, rests, pain, the end of the workout.
+
+Setup (steps one at a time) -> set -> rest -> set ... -> drill done -> next drill ... -> done.
+"""
+
+from __future__ import annotations
+
+from voice_coach.core.clock import Clockwork
+from voice_coach.core.context import Context, prescription_words
+from voice_coach.core.events import (
+    Command,
+    EndSession,
+    Intent,
+    Play,
+    Priority,
+    Record,
+    Say,
+    StopSpeaking,
+)
+from voice_coach.core.numbers import duration_words, number_words
+from voice_coach.core.state import Pending, Phase, State, TimerKind, restore
+
+UNPROMPTED_CUE_SETS = 2  # unprompted cues fade: only in the first sets of a drill
+
+
+class Flow:
+    def __init__(self, ctx: Context, clock: Clockwork) -> None:
+        self.ctx, self.clock = ctx, clock
+
+    # ---- starting
+
+    def start_program(self) -> list[Command]:
+        self.ctx.state = State()
+        return [Play("start"), *self.ctx.say(self.ctx.program.intro), *self.open_drill(0)]
+
+    def welcome_back(self, saved: dict) -> list[Command]:
+        """Restore saved progress and ask whether to carry on or start over."""
+        ctx = self.ctx
+        try:
+            ctx.state = restore(saved, ctx.program)
+        except (TypeError, ValueError, KeyError):
+            return self.start_program()
+        s = ctx.state
+        if s.phase == Phase.SET:  # an unfinished set is done again from its start
+            s.phase, s.step = Phase.SETUP, len(ctx.current.steps)
+        s.pending = Pending.RESUME
+        where = ("" if s.phase in (Phase.DRILL_DONE, Phase.DONE)
+                 else f", {ctx.set_label().lower()[:-1]}")
+        return [Play("start"), *ctx.say(
+            f"Welcome back. You were on the {ctx.current.name}{where}. "
+            "Say resume to carry on, or no to start over.")]
+
+    # ---- drills and steps
+
+    def open_drill(self, index: int) -> list[Command]:
+        ctx = self.ctx
+        cmds = self.clock.cancel()
+        s = ctx.state
+        s.drill, s.phase, s.step, s.last_cue, s.cue_turn, s.mistake_turn, s.pending = (
+            index, Phase.SETUP, -1, "", 0, 0, Pending.NONE)
+        s.set_number = s.sets_done.get(ctx.current.id, 0) + 1
+        d = ctx.current
+        n, total = number_words(index + 1), number_words(len(ctx.program.drills))
+        if s.set_number > d.prescription.sets:
+            s.set_number = d.prescription.sets
+            s.phase = Phase.DRILL_DONE
+        kit = f" Equipment: {', '.join(d.equipment)}." if d.equipment else ""
+        cmds.append(Record("drill", {"drill": d.id, "index": index}))
+        cmds += ctx.say(f"Drill {n} of {total}: {d.name}. {d.purpose}{kit} "
+                        f"We'll do {prescription_words(d)}.")
+        if s.phase == Phase.DRILL_DONE:
+            return cmds + ctx.say("You've already finished this one. Say next drill to move on.")
+        return cmds + self.step(0)
+
+    def step(self, index: int) -> list[Command]:
+        ctx = self.ctx
+        steps, s = ctx.current.steps, ctx.state
+        if index >= len(steps):
+            s.step = len(steps)
+            return ctx.say("That's the whole setup.", ctx.go_prompt())
+        s.step = max(0, index)
+        hint = " Say next step when you're ready." if s.step == 0 and s.drill == 0 else ""
+        return ctx.say(f"Step {number_words(s.step + 1)}: {steps[s.step]}{hint}")
+
+    def next_drill(self, intent: Intent) -> list[Command]:
+        ctx = self.ctx
+        if ctx.state.drill + 1 >= len(ctx.program.drills):
+            if ctx.state.phase == Phase.DONE:
+                return ctx.say("That was the last drill. Say end workout to finish.")
+            return ctx.say("This is the last drill.", ctx.resume_hint())
+        return self.open_drill(ctx.state.drill + 1)
+
+    def previous_drill(self, intent: Intent) -> list[Command]:
+        if self.ctx.state.drill == 0:
+            return self.ctx.say("This is the first drill.", self.ctx.resume_hint())
+        return self.open_drill(self.ctx.state.drill - 1)
+
+    def goto_drill(self, intent: Intent) -> list[Command]:
+        drill_id = intent.slots.get("drill")
+        try:
+            return self.open_drill(self.ctx.program.index_of(str(drill_id)))
+        except ValueError:
+            return self.ctx.say("I don't know that drill. Say list drills to hear them.")
+
+    def setup(self, intent: Intent) -> list[Command]:
+        if self.ctx.state.phase == Phase.SET:
+            return self.ctx.say(f"Quick setup: {self.ctx.current.steps[0]}")
+        return self.step(0)
+
+    def next_step(self, intent: Intent) -> list[Command]:
+        """Bare "next" lands here too, so it means whatever comes next in this phase."""
+        ctx, phase = self.ctx, self.ctx.state.phase
+        if phase == Phase.SETUP:
+            return self.step(ctx.state.step + 1)
+        if phase in (Phase.DRILL_DONE, Phase.DONE):
+            return self.next_drill(intent)
+        if phase == Phase.REST:
+            return ctx.say(ctx.time_left(), f"Then {ctx.set_label().lower()}")
+        return ctx.say("Finish the set first.", ctx.resume_hint())
+
+    def previous_step(self, intent: Intent) -> list[Command]:
+        if self.ctx.state.phase != Phase.SETUP:
+            return self.ctx.say(f"Quick reminder: {self.ctx.current.steps[0]}")
+        return self.step(max(0, self.ctx.state.step - 1))
+
+    # ---- sets and rests
+
+    def begin_set(self) -> list[Command]:
+        ctx = self.ctx
+        s, d = ctx.state, ctx.current
+        s.phase, s.pending = Phase.SET, Pending.NONE
+        cmds: list[Command] = [*self.clock.cancel(), Play("start")]
+        label = ctx.set_label()
+        if d.prescription.timed:
+            hold = float(d.prescription.hold_seconds or 0)
+            cmds += ctx.say(f"{label} Hold for {duration_words(hold)}. Go.")
+            cmds += self.clock.run(TimerKind.HOLD, hold)
+        else:
+            reps = number_words(d.prescription.reps or 0).capitalize()
+            cmds += ctx.say(f"{label} {reps} reps. Say done when you finish.")
+        if s.set_number <= UNPROMPTED_CUE_SETS:
+            cmds += self.clock.start_cue()
+        return cmds
+
+    def finish_set(self, prefix: str = "Nice work.", rest: float | None = None) -> list[Command]:
+        ctx = self.ctx
+        s, d = ctx.state, ctx.current
+        cmds = [*self.clock.cancel(), *self.clock.cancel_cue(),
+                Record("set", {"drill": d.id, "set": s.set_number})]
+        s.sets_done[d.id] = s.set_number
+        if s.set_number >= d.prescription.sets:
+            s.phase = Phase.DRILL_DONE
+            if s.drill == len(ctx.program.drills) - 1:
+                return cmds + self.finish_program(prefix)
+            nxt = ctx.program.drills[s.drill + 1]
+            return cmds + ctx.say(f"{prefix} That's {d.name} done. Next up: {nxt.name}. "
+                                  "Say next drill when you're ready.")
+        s.set_number += 1
+        return cmds + self.clock.start_rest(rest or float(d.rest_seconds), prefix)
+
+    def end_rest(self, prefix: str) -> list[Command]:
+        ctx = self.ctx
+        cmds = self.clock.stop_rest()
+        if ctx.current.prescription.timed:
+            ctx.state.phase = Phase.SETUP
+            return cmds + ctx.say(prefix, ctx.go_prompt(), priority=Priority.TIMING)
+        cmds += self.begin_set()
+        say = next(c for c in cmds if isinstance(c, Say))
+        cmds[cmds.index(say)] = Say(f"{prefix} {say.text}", Priority.TIMING)
+        return cmds
+
+    def timer_ended(self, kind: TimerKind) -> list[Command]:
+        if kind == TimerKind.REST:
+            return self.end_rest("Rest over.")
+        return self.finish_set("Time. Well held.")
+
+    def go(self, intent: Intent) -> list[Command]:
+        """ "go", "ready": start the set, or whatever starting means in this phase."""
+        ctx, phase = self.ctx, self.ctx.state.phase
+        if phase == Phase.SET:
+            return ctx.say("You're in a set.", ctx.resume_hint())
+        if phase == Phase.REST:
+            return self.end_rest("Skipping the rest.")
+        if phase == Phase.DRILL_DONE:
+            return self.next_drill(intent)
+        if phase == Phase.DONE:
+            return ctx.say("The workout is finished. Say go to drill one to go again.")
+        return self.begin_set()
+
+    def set_done(self, intent: Intent) -> list[Command]:
+        ctx = self.ctx
+        if ctx.state.phase == Phase.SET:
+            return self.finish_set()
+        if ctx.state.phase == Phase.SETUP:
+            return ctx.say("We haven't started the set.", ctx.go_prompt())
+        return ctx.say("Got it.", ctx.resume_hint() or ctx.time_left())
+
+    def rest(self, intent: Intent) -> list[Command]:
+        ctx = self.ctx
+        seconds = float(intent.slots.get("seconds") or ctx.current.rest_seconds)
+        if ctx.state.phase == Phase.SET:
+            return self.finish_set(rest=seconds)
+        if ctx.state.phase == Phase.REST and ctx.state.timer:
+            return self.clock.retime_rest(seconds)
+        if ctx.state.phase in (Phase.DRILL_DONE, Phase.DONE):
+            return ctx.say(f"Take your time. Rest {duration_words(seconds)}.")
+        return self.clock.start_rest(seconds)
+
+    def skip_rest(self, intent: Intent) -> list[Command]:
+        if self.ctx.state.phase != Phase.REST:
+            return self.ctx.say("We're not resting.", self.ctx.resume_hint())
+        return self.end_rest("Skipping the rest.")
+
+    # ---- pain, the end, and yes/no answers
+
+    def pain(self, intent: Intent) -> list[Command]:
+        ctx = self.ctx
+        s, d = ctx.state, ctx.current
+        part = intent.slots.get("body_part")
+        s.pain_reports += 1
+        cmds: list[Command] = [StopSpeaking(), *self.clock.cancel(), *self.clock.cancel_cue(),
+                               Record("pain", {"drill": d.id, "body_part": part})]
+        if s.phase == Phase.SET:
+            s.phase = Phase.SETUP
+        where = f" in your {part}" if part else ""
+        cmds += ctx.say(f"Stop the set now. If the pain{where} is sharp, stop for today.")
+        if d.easier:
+            s.pending = Pending.EASIER
+            easier = ctx.program.drill(d.easier).name
+            return cmds + ctx.say(f"Want to switch to an easier drill, the {easier}?")
+        return cmds + ctx.say("Rest as long as you need. Say go only if it feels fine.")
+
+    def end_workout(self, intent: Intent) -> list[Command]:
+        if self.ctx.state.phase == Phase.DONE:
+            return [*self.ctx.say("Great session. See you next time."), EndSession()]
+        self.ctx.state.pending = Pending.END
+        return self.ctx.say("End the workout now? Say yes or no.")
+
+    def finish_program(self, prefix: str) -> list[Command]:
+        ctx = self.ctx
+        ctx.state.phase = Phase.DONE
+        done = sum(ctx.state.sets_done.values())
+        sets = f"{number_words(done)} {'set' if done == 1 else 'sets'}"
+        return [Play("done"), *ctx.say(prefix, ctx.program.summary, f"You did {sets} in all.")]
+
+    def answer(self, pending: Pending, yes: bool) -> list[Command]:
+        ctx, d = self.ctx, self.ctx.current
+        if pending == Pending.RESUME:
+            return self.clock.carry_on() if yes else self.start_program()
+        if pending == Pending.EASIER and yes and d.easier:
+            return self.open_drill(ctx.program.index_of(d.easier))
+        if pending == Pending.END and yes:
+            return [*self.clock.cancel(), *self.clock.cancel_cue(), *self.finish_program(""),
+                    EndSession()]
+        if pending:
+            return ctx.say("Okay, we'll carry on.", ctx.resume_hint())
+        return ctx.say("Okay.", ctx.resume_hint())

@@ -1,0 +1,71 @@
+"""Training programs as data: drills, steps, cues, mistakes and prescriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CUE_PHASES = frozenset({"setup", "set", "rest"})  # when a cue may be given unasked
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str
+    focus: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ("setup", "set")
+
+
+@dataclass(frozen=True)
+class Mistake:
+    mistake: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class Prescription:
+    sets: int
+    reps: int | None = None
+    hold_seconds: int | None = None
+    per_side: bool = False
+
+    @property
+    def timed(self) -> bool:
+        """A set is timed when it is a hold and not counted in reps."""
+        return self.reps is None and self.hold_seconds is not None
+
+
+@dataclass(frozen=True)
+class Drill:
+    id: str
+    name: str
+    purpose: str
+    prescription: Prescription
+    rest_seconds: int
+    steps: tuple[str, ...]
+    cues: tuple[Cue, ...]
+    aliases: tuple[str, ...] = ()
+    equipment: tuple[str, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+    easier: str | None = None
+
+
+@dataclass(frozen=True)
+class Program:
+    id: str
+    title: str
+    intro: str
+    summary: str
+    drills: tuple[Drill, ...]
+    why: tuple[str, ...] = ()
+    squat_vs_hinge: tuple[str, ...] = ()
+    tips: tuple[str, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+    source: str = field(default="", compare=False)
+
+    def drill(self, drill_id: str) -> Drill:
+        for d in self.drills:
+            if d.id == drill_id:
+                return d
+        raise KeyError(drill_id)
+
+    def index_of(self, drill_id: str) -> int:
+        return [d.id for d in self.drills].index(drill_id)
