@@ -68,8 +68,8 @@ def _init(engine_name: str, model: str | None, denoise: bool, load_lock: Any) ->
     import os
 
     from voice_coach.asr import open_engine
-    from voice_coach.intents import Grammar, IntentParser
-    from voice_coach.program import load_program
+    from voice_coach.content.intents import Grammar, IntentParser
+    from voice_coach.content.programs import load_program
 
     _W.update(pid=os.getpid(), error=None)
     try:
@@ -106,7 +106,7 @@ def _decode(job: tuple[dict, dict]) -> dict:
     if intent is not None and clip["kind"] == "coach":
         # While the coach talks, the live listener accepts only barge-in intents ("stop",
         # "pause", "quieter"); only an accepted utterance can change, so re-judge just those.
-        from voice_coach.listener import Listener
+        from voice_coach.asr.listener import Listener
 
         verdict = Listener(_W["engine"], _W["parser"]).judge(audio, speaking=True)
         strict_intent = verdict.intent.name if verdict.intent else None

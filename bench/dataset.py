@@ -86,7 +86,7 @@ class _Wildcard(Exception):
 
 
 def _spoken(text: str) -> str:
-    from voice_coach.numbers import digits_to_words
+    from voice_coach.core.numbers import digits_to_words
 
     return normalize_whitespace(digits_to_words(text)).strip()
 
@@ -180,7 +180,7 @@ def coach_lines(program: Any) -> tuple[list[str], str]:
 
     texts = list(_program_text(program))
     source = "program text"
-    for module_name in ("voice_coach.coach_lines", "voice_coach.coach"):
+    for module_name in ("voice_coach.core.lines", "voice_coach.core.coach"):
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -222,8 +222,8 @@ def _render_params(rng: random.Random, voices: Iterator[str]) -> dict:
 
 def build(program_id: str = PROGRAM) -> tuple[list[dict], list[str]]:
     """All clips (deterministic for given templates, program and negatives) and warnings."""
-    from voice_coach.intents import Grammar, IntentParser
-    from voice_coach.program import load_program
+    from voice_coach.content.intents import Grammar, IntentParser
+    from voice_coach.content.programs import load_program
 
     program = load_program(program_id)
     grammar = Grammar.load(program)
