@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-RATE = 16000
+from voice_coach.pcm import SAMPLE_RATE, resample
+
+RATE = SAMPLE_RATE
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 
@@ -56,17 +58,6 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> None:
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
     return np.clip(np.round(samples * 32767.0), -32768, 32767).astype(np.int16)
-
-
-def resample(samples: np.ndarray, rate_in: int, rate_out: int = RATE) -> np.ndarray:
-    """Band-limited FFT resampling (deterministic, no sox/scipy needed; clips are short)."""
-    if rate_in == rate_out or samples.size == 0:
-        return samples.astype(np.float32)
-    n_out = int(round(samples.size * rate_out / rate_in))
-    spectrum = np.fft.rfft(samples.astype(np.float64))
-    keep = min(spectrum.size, n_out // 2 + 1)
-    out = np.fft.irfft(spectrum[:keep], n_out) * (n_out / samples.size)
-    return out.astype(np.float32)
 
 
 def trim(samples: np.ndarray, floor_db: float = -45.0, margin_s: float = 0.03) -> np.ndarray:

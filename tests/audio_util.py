@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_coach.asr.audio_file import RATE, load_wav
+from voice_coach.asr.audio_file import load_wav
+from voice_coach.pcm import SAMPLE_RATE as RATE
 
 NOISE_DIR = Path(__file__).resolve().parent / "data" / "noise"  # shipped: see its README.md
 VOICES = ("en-us+f3", "en-gb", "en+m3", "en-us+klatt", "en+f2")

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_coach.asr.audio_file import AudioFileError, load_wav, resample
+from voice_coach.asr.audio_file import AudioFileError, load_wav
+from voice_coach.pcm import resample
 
 
 def _tone(rate: int, seconds: float = 0.5, freq: float = 440.0) -> np.ndarray:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from pulse import RATE, first_sound, last_sound, locate, loud, pulse_fixture
 
-from voice_coach.adapters.mixer import resample
 from voice_coach.core.events import Priority
+from voice_coach.pcm import resample
 
 pytestmark = pytest.mark.live
 

@@ -14,9 +14,9 @@ from voice_coach.adapters.mixer import (
     Finished,
     SpeechQueue,
     gain_for_steps,
-    resample,
 )
 from voice_coach.core.events import Priority
+from voice_coach.pcm import resample
 
 RATE = 22050
 BLOCK = 512
@@ -241,5 +241,7 @@ def test_resample_keeps_duration_and_shape() -> None:
     y = resample(x, 22050, 48000)
     assert len(y) == 48000 and y.dtype == np.float32
     expected = np.sin(2 * np.pi * 440 * np.arange(48000) / 48000)
-    assert np.abs(y - expected)[:-3].max() < 0.01  # the last samples hold the final value
+    error = np.abs(y - expected)
+    assert error[96:-96].max() < 0.001  # band-limited; the first and last 2 ms ring a little
+    assert error.max() < 0.2
     assert resample(x, 22050, 22050) is x or np.array_equal(resample(x, 22050, 22050), x)

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from voice_coach.asr.audio_file import resample, to_int16
+from voice_coach.pcm import SAMPLE_RATE as RATE
+from voice_coach.pcm import resample, to_int16
 
-RATE = 16000
 BLOCK_SECONDS = 0.03
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_coach.core.events import Priority
+from voice_coach.pcm import as_float32
 
 VOLUME_STEP_DB = 3.0
 MIN_VOLUME_STEPS = -8
@@ -45,26 +46,6 @@ class Finished:
 
 def gain_for_steps(steps: int) -> float:
     return float(10.0 ** (steps * VOLUME_STEP_DB / 20.0))
-
-
-def as_float32(samples: np.ndarray) -> np.ndarray:
-    """Mono float32 in [-1, 1] from int16 or float input."""
-    x = np.asarray(samples)
-    if x.ndim > 1:
-        x = x.mean(axis=1)
-    if x.dtype == np.int16:
-        return x.astype(np.float32) / 32768.0
-    return x.astype(np.float32, copy=False)
-
-
-def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
-    """Linear-interpolation resampling; good enough for speech and tones."""
-    x = as_float32(samples)
-    if src_rate == dst_rate or len(x) == 0:
-        return x
-    n = max(1, round(len(x) * dst_rate / src_rate))
-    t = np.arange(n, dtype=np.float64) * (src_rate / dst_rate)
-    return np.interp(t, np.arange(len(x)), x).astype(np.float32)
 
 
 class SpeechQueue:

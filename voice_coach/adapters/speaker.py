@@ -24,8 +24,9 @@ import numpy as np
 
 from voice_coach.adapters import tts
 from voice_coach.adapters.devices import load_sounddevice
-from voice_coach.adapters.mixer import SpeechQueue, resample
+from voice_coach.adapters.mixer import SpeechQueue
 from voice_coach.core.events import Priority
+from voice_coach.pcm import resample
 
 SPEECH_PEAK = 0.5  # utterances are normalised to -6 dBFS, leaving headroom for volume steps
 LINGER = 0.3  # `speaking` stays true this long after the last sound (room echo, mic lag)

@@ -184,7 +184,8 @@ def cmd_say(args: argparse.Namespace) -> int:
     try:
         with Pyttsx3Synthesizer() as synth:
             if args.out:
-                from voice_coach.asr.audio_file import save_wav, to_int16
+                from voice_coach.asr.audio_file import save_wav
+                from voice_coach.pcm import to_int16
 
                 samples = synth.render(args.text, rate=settings.rate, voice=voice)
                 save_wav(args.out, to_int16(samples), synth.samplerate)

@@ -18,13 +18,14 @@ import numpy as np
 from voice_coach.adapters.tts import DEFAULT_RATE, read_wav, step_rate
 from voice_coach.app.clocks import ManualClock
 from voice_coach.app.runtime import Runtime
-from voice_coach.asr.audio_file import load_wav, resample, save_wav, to_int16
+from voice_coach.asr.audio_file import load_wav, save_wav
 from voice_coach.asr.listener import Listener
 from voice_coach.core.coach import Coach
 from voice_coach.core.events import Heard, Priority, Started
+from voice_coach.pcm import SAMPLE_RATE as RATE
+from voice_coach.pcm import resample, to_int16
 from voice_coach.resources import data_dir
 
-RATE = 16000
 USER_VOICE = ("en-us+klatt", 150)  # a different voice from the coach's
 # (what the user says, seconds of quiet before it; "barge" = talk over the coach, "wait" = idle)
 SCRIPT: list[tuple[str, float]] = [

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from voice_coach.app.settings import Settings, device_arg
+from voice_coach.pcm import SAMPLE_RATE
 
 MIN_FREE_MB = 200
 SILENT_RMS = 3.0  # int16 RMS below this over a second: the mic is muted or unplugged
@@ -53,7 +54,7 @@ def check_input(settings: Settings) -> Check:
 
         device = device_arg(settings.input_device)
         info = sd.query_devices(device, "input")
-        rate = 16000
+        rate = SAMPLE_RATE
         try:
             sd.check_input_settings(device=device, samplerate=rate, channels=1, dtype="int16")
         except Exception:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-RATE = 16_000
+from voice_coach.pcm import SAMPLE_RATE, resample, to_int16
+
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
 
 
@@ -71,31 +72,6 @@ def _decode(fmt: bytes, body: bytes) -> tuple[np.ndarray, int]:
     return x.reshape(-1, channels), rate
 
 
-def resample(x: np.ndarray, rate_in: int, rate_out: int = RATE) -> np.ndarray:
-    """Band-limited resampling of a 1-D float signal (FFT method, edges reflected)."""
-    if rate_in == rate_out or len(x) == 0:
-        return x
-    n_out = max(1, round(len(x) * rate_out / rate_in))
-    pad = min(len(x) - 1, rate_in // 50)  # 20 ms of reflection hides the FFT wrap-around
-    padded = np.pad(x, (pad, pad), mode="reflect") if pad > 0 else x
-    n_pad_out = round(len(padded) * rate_out / rate_in)
-    spec = np.fft.rfft(padded)
-    keep = n_pad_out // 2 + 1
-    out_spec = np.zeros(keep, dtype=complex)
-    k = min(keep, len(spec))
-    out_spec[:k] = spec[:k]
-    if rate_out < rate_in:  # gentle roll-off at the new Nyquist
-        taper = max(1, k // 40)
-        out_spec[k - taper:k] *= np.linspace(1.0, 0.0, taper)
-    y = np.fft.irfft(out_spec, n_pad_out) * (n_pad_out / len(padded))
-    start = round(pad * rate_out / rate_in)
-    return y[start:start + n_out]
-
-
-def to_int16(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
-
-
 def load_wav(path: str | Path) -> np.ndarray:
     """The file's audio as 16 kHz mono int16; raises AudioFileError with a one-line reason."""
     path = Path(path)
@@ -123,10 +99,10 @@ def load_wav(path: str | Path) -> np.ndarray:
     if frames.shape[0] == 0:
         raise AudioFileError(f"{path}: the WAV file contains no audio")
     mono = frames.mean(axis=1)
-    return to_int16(resample(mono, rate, RATE))
+    return to_int16(resample(mono, rate, SAMPLE_RATE))
 
 
-def save_wav(path: str | Path, samples: np.ndarray, rate: int = RATE) -> None:
+def save_wav(path: str | Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> None:
     """Write mono int16 samples as a WAV file."""
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)

@@ -9,8 +9,6 @@ import numpy as np
 
 from voice_coach.core.events import Intent
 
-SAMPLE_RATE = 16_000
-
 
 class EngineError(RuntimeError):
     """A speech engine cannot be opened or used; the message is one line for a human."""
@@ -56,11 +54,3 @@ class SpeechEngine(Protocol):
     def finish(self) -> list[Hypothesis]: ...
 
     def decode(self, samples: np.ndarray) -> list[Hypothesis]: ...
-
-
-def as_int16(samples: np.ndarray) -> np.ndarray:
-    """Samples as contiguous little-endian int16 (floats in [-1, 1] are scaled)."""
-    x = np.asarray(samples)
-    if x.dtype.kind == "f":
-        x = np.clip(np.round(x * 32768.0), -32768, 32767)
-    return np.ascontiguousarray(x, dtype="<i2").reshape(-1)

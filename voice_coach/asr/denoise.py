@@ -11,10 +11,10 @@ import ctypes
 
 import numpy as np
 
-from voice_coach.asr.audio_file import resample
 from voice_coach.asr.base import EngineError
+from voice_coach.pcm import SAMPLE_RATE, resample
 
-_RATE_IN, _RATE_RN, _FRAME = 16_000, 48_000, 480
+_RATE_IN, _RATE_RN, _FRAME = SAMPLE_RATE, 48_000, 480
 
 
 class Denoiser:

@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 import pocketsphinx
 
-from voice_coach.asr.base import EngineError, Hypothesis, as_int16
+from voice_coach.asr.base import EngineError, Hypothesis
 from voice_coach.asr.fsm import Fsm, to_fsm
 from voice_coach.asr.grammar import GrammarError, grammar_words, word_grammar
 from voice_coach.content.intents import Grammar
+from voice_coach.pcm import as_int16
 
 # Beams: the pocketsphinx defaults (1e-48) cost ~2x the time for no accuracy gain on this grammar;
 # wider beams (1e-80) were slower *and* less accurate (more partial paths survive).

@@ -8,8 +8,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from voice_coach.asr.base import Hypothesis, Recognition, SpeechEngine, as_int16
+from voice_coach.asr.base import Hypothesis, Recognition, SpeechEngine
 from voice_coach.content.intents import IntentParser
+from voice_coach.pcm import as_int16
 
 
 @dataclass(frozen=True)

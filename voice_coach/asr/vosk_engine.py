@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_coach.asr.base import EngineError, Hypothesis, as_int16
+from voice_coach.asr.base import EngineError, Hypothesis
+from voice_coach.pcm import SAMPLE_RATE, as_int16
 
 MODEL_HINT = "get one with `voice-coach model download`, or pass --model PATH"
 UNK = "[unk]"
@@ -155,7 +156,7 @@ class VoskEngine:
         self._done: list[dict] = []
 
     def _new_recognizer(self):  # type: ignore[no-untyped-def]
-        rec = self.vosk.KaldiRecognizer(self.model, 16000, self.grammar_json)
+        rec = self.vosk.KaldiRecognizer(self.model, SAMPLE_RATE, self.grammar_json)
         rec.SetMaxAlternatives(self.max_alternatives)
         rec.SetWords(True)
         return rec
