@@ -67,7 +67,7 @@ def _peak_rss_mb() -> float:
 def _init(engine_name: str, model: str | None, denoise: bool, load_lock: Any) -> None:
     import os
 
-    from voice_coach.asr import open_engine
+    from voice_coach.asr.engines import open_engine
     from voice_coach.content.intents import Grammar, IntentParser
     from voice_coach.content.programs import load_program
 

@@ -95,8 +95,11 @@ def command(pulse, coach: CoachProcess, text: str, expect: str, tmp: Path,
             tries: int = 3) -> tuple[float, float]:
     """Say `text` until the coach answers with a line matching `expect`; returns when the speech
     ended and when the line came. Recognition accuracy is the benchmark's business: here a
-    misheard command would only make the plumbing test flaky."""
-    for _ in range(tries):
+    misheard command would only make the plumbing test flaky. Like a person, it lets the coach
+    finish talking before it says it again."""
+    for attempt in range(tries):
+        if attempt:
+            wait_until_quiet(pulse)
         ended = say(pulse, text, tmp)
         try:
             return ended, coach.wait_for(expect, timeout=4, after=ended - 3)[0]

@@ -10,9 +10,10 @@ import pocketsphinx
 import pytest
 from audio_util import espeak_available, mix, noise_burst, noise_files, pad, render
 
-from voice_coach.asr import EngineError, open_engine, recognize_file
 from voice_coach.asr.audio_file import load_wav, save_wav
+from voice_coach.asr.base import EngineError
 from voice_coach.asr.endpoint import barge_in_finisher, split_utterances
+from voice_coach.asr.engines import open_engine
 from voice_coach.asr.fsm import to_fsm
 from voice_coach.asr.grammar import grammar_words, phrases, to_jsgf, word_grammar
 from voice_coach.asr.pocketsphinx_engine import (
@@ -21,7 +22,7 @@ from voice_coach.asr.pocketsphinx_engine import (
     extra_dict_path,
     read_dict,
 )
-from voice_coach.asr.recognize import recognize_samples
+from voice_coach.asr.recognize import recognize_file, recognize_samples
 from voice_coach.content.intents import Grammar, IntentParser
 from voice_coach.content.programs import load_program
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from voice_coach import __version__
+from voice_coach.app.settings import ENGINES
+from voice_coach.asr import SPEECH_ENGINES
 
 EXIT_BAD_INPUT = 2
 
@@ -25,8 +27,8 @@ def _known_errors() -> tuple[type[Exception], ...]:
 
     errors: list[type[Exception]] = [UserError, ProgramError, IntentsError, SettingsError]
     try:
-        from voice_coach.asr import EngineError
         from voice_coach.asr.audio_file import AudioFileError
+        from voice_coach.asr.base import EngineError
 
         errors += [EngineError, AudioFileError]
     except ImportError:  # speech extras not importable: text features still work
@@ -47,7 +49,7 @@ def _load(program_id: str):
 
 def _open_engine(settings, parser):
     """The speech engine the settings ask for ("auto": vosk with a model, else pocketsphinx)."""
-    from voice_coach.asr import open_engine
+    from voice_coach.asr.engines import open_engine
 
     return open_engine(settings.engine, parser.grammar, settings.model or None, settings.denoise)
 
@@ -247,7 +249,8 @@ def cmd_service(args: argparse.Namespace) -> int:
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
-    from voice_coach.asr import AudioFileError, recognize_file
+    from voice_coach.asr.audio_file import AudioFileError
+    from voice_coach.asr.recognize import recognize_file
 
     settings, _ = settings_from(args)
     _, parser = _load(settings.program)
@@ -308,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the coach")
     run.add_argument("--program")
-    run.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx", "text"])
+    run.add_argument("--engine", choices=ENGINES)
     run.add_argument("--model", help="path to a vosk model folder")
     run.add_argument("--text", action="store_true", help="type commands instead of speaking")
     run.add_argument("--time-scale", type=float, metavar="X", help="run timers X times faster")
@@ -319,14 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     recognize = sub.add_parser("recognize", help="what the coach hears in WAV files")
     recognize.add_argument("files", nargs="+", type=Path)
-    recognize.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"])
+    recognize.add_argument("--engine", choices=SPEECH_ENGINES)
     recognize.add_argument("--model", help="path to a vosk model folder")
     recognize.add_argument("--json", action="store_true")
     recognize.set_defaults(func=cmd_recognize)
 
     demo = sub.add_parser("demo", help="render a hands-free session to session.wav")
     demo.add_argument("--out", type=Path, default=Path("demo"))
-    demo.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"])
+    demo.add_argument("--engine", choices=SPEECH_ENGINES)
     demo.set_defaults(func=cmd_demo)
 
     model = sub.add_parser("model", help="download a vosk model (needs a network)")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from voice_coach.asr import SPEECH_ENGINES
+
 
 class SettingsError(ValueError):
     """A bad setting; the message names the key and where it was set."""
@@ -30,7 +32,7 @@ class Settings:
     denoise: bool = False  # noise suppression in front of the recogniser
 
 
-ENGINES = ("auto", "vosk", "pocketsphinx", "text")
+ENGINES = (*SPEECH_ENGINES, "text")  # "text": typed commands, no audio
 DEFAULTS = Settings()
 _TYPES = {f.name: type(getattr(DEFAULTS, f.name)) for f in fields(Settings)}
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from voice_coach.asr.audio_file import load_wav
 from voice_coach.asr.base import Hypothesis, Recognition, SpeechEngine
 from voice_coach.content.intents import IntentParser
 from voice_coach.pcm import as_int16
@@ -129,3 +132,23 @@ def first_command(hyps: list[Hypothesis], parser: IntentParser) -> tuple[Hypothe
             gap = 0.0 if rank == 0 else max(0.0, top - hyp.score) / frames
             return hyp, math.exp(-gap / GAP_SCALE) * (1.0 if rank == 0 else 0.85)
     return best, 0.0
+
+
+def recognize_file(path: str | Path, engine: SpeechEngine, parser: IntentParser,
+                   ) -> dict[str, Any]:
+    """One WAV file -> {"file","text","intent","slots","confidence","engine","seconds"}.
+
+    `intent` is None (and `slots` empty) when the speech was rejected; `text` is what the engine
+    heard even then ("" for nothing). Raises AudioFileError for unreadable files.
+    """
+    samples = load_wav(path)
+    rec = recognize_samples(samples, engine, parser)
+    return {
+        "file": str(path),
+        "text": rec.text,
+        "intent": rec.intent.name if rec.intent else None,
+        "slots": dict(rec.intent.slots) if rec.intent else {},
+        "confidence": rec.confidence,
+        "engine": rec.engine,
+        "seconds": round(rec.seconds, 4),
+    }
