@@ -8,7 +8,7 @@ from voice_coach.app.clocks import ManualClock
 from voice_coach.app.runtime import Runtime
 from voice_coach.content.programs import Program
 from voice_coach.core.coach import Coach
-from voice_coach.core.events import Heard, Intent
+from voice_coach.core.events import Command, Heard, Intent, Record, TimerFired
 
 
 @dataclass
@@ -32,11 +32,11 @@ class Recorder:
     def set_voice(self, rate_steps: int, volume_steps: int) -> None:
         self._add(f"[voice {rate_steps:+d} {volume_steps:+d}]")
 
-    def timer(self, name: str) -> None:
-        self._add(f"[timer {name}]")
-
-    def record(self, kind: str, data: dict) -> None:
-        self.records.append((kind, data))
+    def observe(self, item: Command | TimerFired) -> None:
+        if isinstance(item, TimerFired):
+            self._add(f"[timer {item.name}]")
+        elif isinstance(item, Record):
+            self.records.append((item.kind, item.data))
 
 
 class Session:
@@ -44,7 +44,7 @@ class Session:
         self.clock = ManualClock()
         self.out = Recorder(clock=self.clock)
         self.coach = Coach(program)
-        self.runtime = Runtime(self.coach, self.clock, self.out)
+        self.runtime = Runtime(self.coach, self.clock, self.out, observers=[self.out.observe])
         self.program = program
 
     def _since(self, mark: int) -> list[str]:

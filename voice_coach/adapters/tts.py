@@ -18,7 +18,6 @@ import wave
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
@@ -39,15 +38,6 @@ MEMORY_BYTES = 16 * 1024 * 1024
 
 class TTSError(Exception):
     """Speech could not be rendered; the message is one line for the user."""
-
-
-class Synthesizer(Protocol):
-    samplerate: int
-
-    def render(self, text: str, rate: int = DEFAULT_RATE, voice: str = DEFAULT_VOICE,
-               ) -> np.ndarray:
-        """Mono float32 samples at `samplerate`; raises TTSError."""
-        ...
 
 
 def clamp_rate(rate: int) -> int:

@@ -21,7 +21,7 @@ from voice_coach.app.runtime import Runtime
 from voice_coach.asr.audio_file import load_wav, save_wav
 from voice_coach.asr.listener import Listener
 from voice_coach.core.coach import Coach
-from voice_coach.core.events import Heard, Priority, Started
+from voice_coach.core.events import Command, Heard, Priority, Started, TimerFired
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import resample, to_int16
 from voice_coach.resources import data_dir
@@ -109,11 +109,10 @@ class DemoOutput:
     def set_voice(self, rate_steps: int, volume_steps: int) -> None:
         self.rate_steps += rate_steps
 
-    def timer(self, name: str) -> None:
-        self._log("timer", name)
-
-    def record(self, kind: str, data: dict) -> None:
-        pass
+    def observe(self, item: Command | TimerFired) -> None:
+        """Timers go into the transcript."""
+        if isinstance(item, TimerFired):
+            self._log("timer", item.name)
 
 
 def load_earcons() -> dict[str, np.ndarray]:
@@ -147,7 +146,7 @@ def render_user(text: str) -> np.ndarray:
 def run_demo(out_dir: Path, engine, parser, program, synth) -> dict:
     clock = ManualClock()
     sink = DemoOutput(clock, synth, load_earcons())
-    runtime = Runtime(Coach(program), clock, sink)
+    runtime = Runtime(Coach(program), clock, sink, observers=[sink.observe])
     listener = Listener(engine, parser, is_speaking=lambda: sink.busy_until > clock.now())
     runtime.dispatch(Started(0.0))
     acted = 0

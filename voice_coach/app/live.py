@@ -18,6 +18,8 @@ from voice_coach.app.exits import close_within, run_awake
 from voice_coach.app.runtime import Runtime
 from voice_coach.asr.endpoint import Utterance
 from voice_coach.asr.listener import Listener, Verdict
+from voice_coach.core.events import Command, Say, StopSpeaking, TimerFired
+from voice_coach.ports import Observer
 
 
 class Console:
@@ -70,31 +72,20 @@ class Console:
             live.stop()
 
 
-class LiveOutput:
-    """The runtime's Output: the speaker, with each action echoed to the console."""
+def echo_to(console: Console) -> Observer:
+    """What the coach says (and when it falls quiet) echoed on the console; timers refresh the
+    status line."""
 
-    def __init__(self, speaker, console: Console) -> None:
-        self.speaker, self.console = speaker, console
+    def observe(item: Command | TimerFired) -> None:
+        match item:
+            case Say(text):
+                console.line(f"coach: {text}")
+            case StopSpeaking():
+                console.line("[quiet]")
+            case TimerFired():
+                console.refresh()
 
-    def say(self, text: str, priority: int) -> None:
-        self.speaker.say(text, priority)
-        self.console.line(f"coach: {text}")
-
-    def play(self, earcon: str) -> None:
-        self.speaker.play(earcon)
-
-    def stop_speaking(self) -> None:
-        self.speaker.stop_speaking()
-        self.console.line("[quiet]")
-
-    def set_voice(self, rate_steps: int, volume_steps: int) -> None:
-        self.speaker.set_voice(rate_steps, volume_steps)
-
-    def timer(self, name: str) -> None:
-        self.console.refresh()
-
-    def record(self, kind: str, data: dict) -> None:
-        pass
+    return observe
 
 
 def status_text(runtime: Runtime) -> str:
@@ -183,8 +174,8 @@ def run_live(settings, engine, program, parser, log, saved,
         speaker.prerender(spoken_lines(program))
         clock = ScaledClock(settings.time_scale)
         console = Console()
-        runtime = Runtime(Coach(program, saved), clock, LiveOutput(speaker, console),
-                          clock.real_seconds, log)
+        runtime = Runtime(Coach(program, saved), clock, speaker, clock.real_seconds, log,
+                          observers=[echo_to(console)])
         console.show_status(lambda: status_text(runtime))
         listener = Listener(engine, parser, is_speaking=lambda: speaker.speaking)
 

@@ -1,12 +1,13 @@
-"""One event loop that owns the coach: inputs post events, timers fire, commands go to outputs."""
+"""One event loop that owns the coach: inputs post events, timers fire, commands go to the
+output, the workout log keeps the state after every event, and observers watch."""
 
 from __future__ import annotations
 
 import queue
-from typing import Protocol
+from collections.abc import Callable, Sequence
 
 from voice_coach.adapters.workout_log import WorkoutLog
-from voice_coach.app.clocks import Clock, ManualClock, Scheduler
+from voice_coach.app.clocks import ManualClock, Scheduler
 from voice_coach.core.coach import Coach
 from voice_coach.core.events import (
     CancelTimer,
@@ -25,17 +26,7 @@ from voice_coach.core.events import (
     StopSpeaking,
     TimerFired,
 )
-
-
-class Output(Protocol):
-    """Where the coach's commands land: a speaker, a terminal, a file, a log."""
-
-    def say(self, text: str, priority: int) -> None: ...
-    def play(self, earcon: str) -> None: ...
-    def stop_speaking(self) -> None: ...
-    def set_voice(self, rate_steps: int, volume_steps: int) -> None: ...
-    def timer(self, name: str) -> None: ...
-    def record(self, kind: str, data: dict) -> None: ...
+from voice_coach.ports import Clock, Observer, Output
 
 
 class EndOfInput:
@@ -45,9 +36,11 @@ class EndOfInput:
 class Runtime:
     """Runs the coach until the session ends or the input closes."""
 
-    def __init__(self, coach: Coach, clock: Clock, output: Output, real_seconds=None,
-                 log: WorkoutLog | None = None) -> None:
+    def __init__(self, coach: Coach, clock: Clock, output: Output,
+                 real_seconds: Callable[[float], float] | None = None,
+                 log: WorkoutLog | None = None, observers: Sequence[Observer] = ()) -> None:
         self.coach, self.clock, self.output, self.log = coach, clock, output, log
+        self.observers = list(observers)
         self.scheduler = Scheduler()
         self.inbox: queue.Queue[Event | EndOfInput] = queue.Queue()
         self._real_seconds = real_seconds or (lambda s: s)
@@ -74,7 +67,7 @@ class Runtime:
         out = self.output
         match command:
             case Say(text, priority):
-                out.say(text, int(priority))
+                out.say(text, priority)
             case Play(earcon):
                 out.play(earcon)
             case StartTimer(name, seconds):
@@ -86,17 +79,22 @@ class Runtime:
             case SetVoice(rate_steps, volume_steps):
                 out.set_voice(rate_steps, volume_steps)
             case Record(kind, data):
-                out.record(kind, data)
                 if self.log is not None:
                     self.log.event(kind, data)
             case EndSession():
                 self.finished = True
+        self._notify(command)
+
+    def _notify(self, item: Command | TimerFired) -> None:
+        for observe in self.observers:
+            observe(item)
 
     def fire_due(self) -> None:
         """Fire every timer whose deadline has passed, each stamped with its own deadline."""
         for name, deadline in self.scheduler.due(self.clock.now()):
-            self.output.timer(name)
-            self.dispatch(TimerFired(name, deadline))
+            fired = TimerFired(name, deadline)
+            self._notify(fired)
+            self.dispatch(fired)
 
     def advance(self, clock: ManualClock, seconds: float) -> None:
         """Move a manual clock forward, firing each timer exactly at its deadline."""

@@ -17,6 +17,7 @@ from voice_coach.app.clocks import ScaledClock
 from voice_coach.app.exits import run_awake
 from voice_coach.app.runtime import Runtime
 from voice_coach.core.coach import Coach
+from voice_coach.core.events import Command, TimerFired
 
 PROMPT = "> "
 CLEAR_LINE = "\r\x1b[K"
@@ -113,11 +114,10 @@ class TextOutput:
     def set_voice(self, rate_steps: int, volume_steps: int) -> None:
         self._line(f"[voice rate {rate_steps:+d} volume {volume_steps:+d}]")
 
-    def timer(self, name: str) -> None:
-        self._line(f"[timer {name}]")
-
-    def record(self, kind: str, data: dict) -> None:
-        pass
+    def observe(self, item: Command | TimerFired) -> None:
+        """Timers show as `[timer NAME]` lines too."""
+        if isinstance(item, TimerFired):
+            self._line(f"[timer {item.name}]")
 
 
 def on_terminal() -> bool:
@@ -131,8 +131,9 @@ def run_text(settings, program, parser, log, saved) -> bool:
     """Run a session on stdin; True when the workout was finished (not just the input)."""
     clock = ScaledClock(settings.time_scale)
     prompt = Prompt(sys.stdout) if on_terminal() else None
-    runtime = Runtime(Coach(program, saved), clock, TextOutput(prompt=prompt),
-                      clock.real_seconds, log)
+    output = TextOutput(prompt=prompt)
+    runtime = Runtime(Coach(program, saved), clock, output, clock.real_seconds, log,
+                      observers=[output.observe])
 
     def post(line: str) -> None:
         if line.strip():

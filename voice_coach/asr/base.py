@@ -1,11 +1,9 @@
-"""The speech-engine port: what every recogniser adapter offers, and what recognition returns."""
+"""What recognition returns: hypotheses from an engine, and the outcome of one utterance."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-import numpy as np
+from typing import Any
 
 from voice_coach.core.events import Intent
 
@@ -34,23 +32,3 @@ class Recognition:
     seconds: float
     alternatives: list[Hypothesis] = field(default_factory=list)
     reason: str = ""  # why it was rejected ("" when accepted)
-
-
-@runtime_checkable
-class SpeechEngine(Protocol):
-    """A streaming recogniser constrained to the command grammar.
-
-    Audio is 16 kHz mono int16. Call `start_utterance()`, `feed()` chunks (each returns the
-    current partial text or None), then `finish()` for the n-best list, best first. The first
-    hypothesis's `details["confidence"]` (0..1) is the engine's own acceptance score.
-    """
-
-    name: str
-
-    def start_utterance(self) -> None: ...
-
-    def feed(self, samples: np.ndarray) -> str | None: ...
-
-    def finish(self) -> list[Hypothesis]: ...
-
-    def decode(self, samples: np.ndarray) -> list[Hypothesis]: ...

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pocketsphinx
 
-from voice_coach.asr.base import Hypothesis, SpeechEngine
+from voice_coach.asr.base import Hypothesis
 from voice_coach.content.intents import IntentParser
 from voice_coach.core.events import BARGE_IN
 from voice_coach.pcm import SAMPLE_RATE, as_int16
+from voice_coach.ports import SpeechEngine
 
 
 @dataclass

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from voice_coach.asr import SPEECH_ENGINES
-from voice_coach.asr.base import EngineError, SpeechEngine
+from voice_coach.asr.base import EngineError
 from voice_coach.asr.grammar import GrammarError, phrases
 from voice_coach.content.intents import Grammar
+from voice_coach.ports import SpeechEngine
 
 
 def open_engine(name: str, grammar: Grammar, model: str | None = None,

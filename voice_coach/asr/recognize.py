@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from voice_coach.asr.audio_file import load_wav
-from voice_coach.asr.base import Hypothesis, Recognition, SpeechEngine
+from voice_coach.asr.base import Hypothesis, Recognition
 from voice_coach.content.intents import IntentParser
 from voice_coach.pcm import as_int16
+from voice_coach.ports import SpeechEngine
 
 
 @dataclass(frozen=True)
