@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+from voice_coach.errors import VoiceCoachError
+
 NO_AUDIO = "no sound server or audio device"
 START_AUDIO = "start PulseAudio/PipeWire"
 
 
-class SpeakerError(Exception):
+class SpeakerError(VoiceCoachError):
     """No audio output is possible at all (e.g. the PortAudio library is missing)."""
 
 

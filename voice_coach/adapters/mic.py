@@ -10,13 +10,14 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from voice_coach.errors import VoiceCoachError
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import resample, to_int16
 
 BLOCK_SECONDS = 0.03
 
 
-class MicError(RuntimeError):
+class MicError(VoiceCoachError):
     """No usable input device."""
 
 

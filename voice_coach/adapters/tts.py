@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_coach.errors import VoiceCoachError
+
 SAMPLERATE = 22050  # what the espeak driver writes
 DEFAULT_RATE = 165  # words per minute
 RATE_STEP = 20
@@ -36,7 +38,7 @@ _CACHE_VERSION = "1"
 MEMORY_BYTES = 16 * 1024 * 1024
 
 
-class TTSError(Exception):
+class TTSError(VoiceCoachError):
     """Speech could not be rendered; the message is one line for the user."""
 
 

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from voice_coach.errors import VoiceCoachError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     id INTEGER PRIMARY KEY,
@@ -47,7 +49,7 @@ class SessionSummary:
     rest_actual: float
 
 
-class LogUnavailable(Exception):
+class LogUnavailable(VoiceCoachError):
     """The workout log cannot be opened (for reading it: `voice-coach history`)."""
 
 

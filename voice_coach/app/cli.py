@@ -8,40 +8,30 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voice_coach import __version__
 from voice_coach.app.settings import ENGINES
 from voice_coach.asr import SPEECH_ENGINES
+from voice_coach.errors import VoiceCoachError
+
+if TYPE_CHECKING:
+    from voice_coach.content.intents import IntentParser
+    from voice_coach.core.program import Program
 
 EXIT_BAD_INPUT = 2
 
 
-class UserError(Exception):
-    """Something the user can fix; printed as one line, exit code 2."""
-
-
-def _known_errors() -> tuple[type[Exception], ...]:
-    from voice_coach.app.settings import SettingsError
-    from voice_coach.content.intents import IntentsError
-    from voice_coach.content.programs import ProgramError
-
-    errors: list[type[Exception]] = [UserError, ProgramError, IntentsError, SettingsError]
-    try:
-        from voice_coach.asr.audio_file import AudioFileError
-        from voice_coach.asr.base import EngineError
-
-        errors += [EngineError, AudioFileError]
-    except ImportError:  # speech extras not importable: text features still work
-        pass
-    return tuple(errors)
-
-
-def _load(program_id: str):
-    from voice_coach.content.intents import Grammar, IntentParser
+def _load(program_id: str) -> tuple[Program, IntentParser]:
+    """The program and the parser of its commands; every command must have a handler."""
+    from voice_coach.content.intents import Grammar, IntentParser, check_handlers
     from voice_coach.content.programs import load_program
+    from voice_coach.core.coach import Coach
 
     program = load_program(program_id)
-    return program, IntentParser(Grammar.load(program))
+    grammar = Grammar.load(program)
+    check_handlers(grammar, Coach(program).handlers)
+    return program, IntentParser(grammar)
 
 
 # ---- subcommands
@@ -91,7 +81,7 @@ def cmd_programs(args: argparse.Namespace) -> int:
 
 def _required(value: str | None, message: str) -> str:
     if not value:
-        raise UserError(message)
+        raise VoiceCoachError(message)
     return value
 
 
@@ -152,18 +142,14 @@ def run_live_audio(settings, program, parser, log, saved, wait: bool) -> bool:
         runtime = run_live(settings, _open_engine(settings, parser), program, parser, log,
                            saved, wait)
     except (MicError, SpeakerError) as exc:
-        raise UserError(f"{exc} (or type instead: voice-coach run --text)") from None
+        raise VoiceCoachError(f"{exc} (or type instead: voice-coach run --text)") from None
     return runtime.finished
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from voice_coach.adapters.workout_log import LogUnavailable
     from voice_coach.app.history import print_history
 
-    try:
-        print_history(args.limit)
-    except LogUnavailable as exc:
-        raise UserError(str(exc)) from None
+    print_history(args.limit)
     return 0
 
 
@@ -178,45 +164,39 @@ def positive_int(text: str) -> int:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
-    from voice_coach.adapters.tts import Pyttsx3Synthesizer, TTSError
+    from voice_coach.adapters.tts import Pyttsx3Synthesizer
     from voice_coach.app.settings import device_arg
 
     settings, _ = settings_from(args)
     voice = settings.voice or "en-us"
-    try:
-        with Pyttsx3Synthesizer() as synth:
-            if args.out:
-                from voice_coach.asr.audio_file import save_wav
-                from voice_coach.pcm import to_int16
+    with Pyttsx3Synthesizer() as synth:
+        if args.out:
+            from voice_coach.asr.audio_file import save_wav
+            from voice_coach.pcm import to_int16
 
-                samples = synth.render(args.text, rate=settings.rate, voice=voice)
-                save_wav(args.out, to_int16(samples), synth.samplerate)
-                print(f"{args.out}: {len(samples) / synth.samplerate:.2f} s")
-                return 0
-            from voice_coach.adapters.devices import SpeakerError, check_device
-            from voice_coach.adapters.speaker import Speaker
+            samples = synth.render(args.text, rate=settings.rate, voice=voice)
+            save_wav(args.out, to_int16(samples), synth.samplerate)
+            print(f"{args.out}: {len(samples) / synth.samplerate:.2f} s")
+            return 0
+        from voice_coach.adapters.devices import SpeakerError, check_device
+        from voice_coach.adapters.speaker import Speaker
 
-            try:
-                check_device(device_arg(settings.output_device), "output")
-            except SpeakerError as exc:
-                raise UserError(f"{exc} (or write a file: voice-coach say TEXT --out F.wav)") \
-                    from None
-            with Speaker(synth, device_arg(settings.output_device), rate=settings.rate,
-                         voice=voice) as speaker:
-                speaker.say(args.text)
-                speaker.wait_idle(timeout=60)
-    except TTSError as exc:
-        raise UserError(str(exc)) from None
+        try:
+            check_device(device_arg(settings.output_device), "output")
+        except SpeakerError as exc:
+            raise VoiceCoachError(f"{exc} (or write a file: voice-coach say TEXT --out F.wav)") \
+                from None
+        with Speaker(synth, device_arg(settings.output_device), rate=settings.rate,
+                     voice=voice) as speaker:
+            speaker.say(args.text)
+            speaker.wait_idle(timeout=60)
     return 0
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    from voice_coach.adapters.devices import SpeakerError, list_devices
+    from voice_coach.adapters.devices import list_devices
 
-    try:
-        print(list_devices())
-    except SpeakerError as exc:
-        raise UserError(str(exc)) from None
+    print(list_devices())
     return 0
 
 
@@ -230,7 +210,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"{'✓' if check.ok else '✗'} {check.name}: {check.detail}{fix}", flush=True)
     failed = [c.name for c in checks if not c.ok]
     if failed:
-        raise UserError(f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}")
+        raise VoiceCoachError(f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}")
     return 0
 
 
@@ -240,10 +220,8 @@ def cmd_service(args: argparse.Namespace) -> int:
     try:
         print({"install": service.install, "uninstall": service.uninstall,
                "status": service.status, "show": service.unit_text}[args.action]())
-    except service.ServiceError as exc:
-        raise UserError(str(exc)) from None
     except OSError as exc:  # the unit folder is not writable
-        raise UserError(f"cannot write {exc.filename or 'the unit file'}: "
+        raise VoiceCoachError(f"cannot write {exc.filename or 'the unit file'}: "
                         f"{exc.strerror or exc}") from None
     return 0
 
@@ -281,8 +259,8 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from voice_coach.adapters.tts import Pyttsx3Synthesizer, TTSError
-    from voice_coach.app.demo import DemoError, run_demo
+    from voice_coach.adapters.tts import Pyttsx3Synthesizer
+    from voice_coach.app.demo import run_demo
 
     settings, _ = settings_from(args)
     program, parser = _load(settings.program)
@@ -291,10 +269,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)  # fail before minutes of rendering
         with Pyttsx3Synthesizer() as synth:
             summary = run_demo(args.out, engine, parser, program, synth)
-    except (DemoError, TTSError) as exc:
-        raise UserError(str(exc)) from None
     except OSError as exc:  # the output folder cannot be written
-        raise UserError(f"cannot write {exc.filename or args.out}: {exc.strerror or exc}") \
+        raise VoiceCoachError(f"cannot write {exc.filename or args.out}: {exc.strerror or exc}") \
             from None
     print(f"{args.out / 'session.wav'}: {summary['seconds']} s, {summary['user_lines']} things "
           f"said, {summary['acted']} acted on; transcript: {args.out / 'transcript.jsonl'}")
@@ -386,9 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.func(args)
     except SystemExit as exc:  # SIGTERM or SIGHUP: what the command opened is closed by now
         code = exc.code if isinstance(exc.code, int) else 1
-    except KeyboardInterrupt:  # before _known_errors(), whose imports take a while
+    except KeyboardInterrupt:
         code = 130
-    except _known_errors() as exc:
+    except VoiceCoachError as exc:  # something the user can fix: one line
         print(f"voice-coach: {exc}", file=sys.stderr)
         code = EXIT_BAD_INPUT
     except BrokenPipeError:

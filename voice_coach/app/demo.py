@@ -22,6 +22,7 @@ from voice_coach.asr.audio_file import load_wav, save_wav
 from voice_coach.asr.listener import Listener
 from voice_coach.core.coach import Coach
 from voice_coach.core.events import Command, Heard, Priority, Started, TimerFired
+from voice_coach.errors import VoiceCoachError
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import resample, to_int16
 from voice_coach.resources import data_dir
@@ -123,7 +124,7 @@ def load_earcons() -> dict[str, np.ndarray]:
     return earcons
 
 
-class DemoError(Exception):
+class DemoError(VoiceCoachError):
     """The user's voice cannot be rendered; one line for the user."""
 
 

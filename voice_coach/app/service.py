@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from voice_coach.errors import VoiceCoachError
+
 UNIT_NAME = "voice-coach.service"
 UNIT_TEMPLATE = """\
 [Unit]
@@ -30,7 +32,7 @@ WantedBy=default.target
 """
 
 
-class ServiceError(RuntimeError):
+class ServiceError(VoiceCoachError):
     """The service could not be installed or queried; one line for the user."""
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from voice_coach.asr import SPEECH_ENGINES
+from voice_coach.errors import VoiceCoachError
 
 
-class SettingsError(ValueError):
+class SettingsError(VoiceCoachError):
     """A bad setting; the message names the key and where it was set."""
 
 

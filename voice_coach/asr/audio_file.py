@@ -12,12 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_coach.errors import VoiceCoachError
 from voice_coach.pcm import SAMPLE_RATE, resample, to_int16
 
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
 
 
-class AudioFileError(ValueError):
+class AudioFileError(VoiceCoachError):
     """An audio file cannot be read; the message is one line for a human."""
 
 

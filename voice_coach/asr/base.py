@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voice_coach.core.events import Intent
+from voice_coach.errors import VoiceCoachError
 
 
-class EngineError(RuntimeError):
+class EngineError(VoiceCoachError):
     """A speech engine cannot be opened or used; the message is one line for a human."""
 
 

@@ -33,12 +33,13 @@ from hassil.intents import RangeSlotList, SlotList, TextSlotList, WildcardSlotLi
 
 from voice_coach.content.intents import Grammar, normalize
 from voice_coach.core.numbers import number_words
+from voice_coach.errors import VoiceCoachError
 
 MAX_PHRASES = 20_000  # above this the vosk phrase list falls back to single words
 _MAX_GLUE = 200  # expansions of a run of glued template pieces ("drill[s]")
 
 
-class GrammarError(ValueError):
+class GrammarError(VoiceCoachError):
     """The templates cannot be turned into a recogniser grammar."""
 
 
