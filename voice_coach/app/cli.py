@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voice_coach import __version__
 from voice_coach.app.settings import ENGINES
@@ -16,8 +16,11 @@ from voice_coach.asr import SPEECH_ENGINES
 from voice_coach.errors import VoiceCoachError
 
 if TYPE_CHECKING:
+    from voice_coach.adapters.workout_log import WorkoutLog
+    from voice_coach.app.settings import Settings
     from voice_coach.content.intents import IntentParser
     from voice_coach.core.program import Program
+    from voice_coach.ports import SpeechEngine
 
 EXIT_BAD_INPUT = 2
 
@@ -37,7 +40,7 @@ def _load(program_id: str) -> tuple[Program, IntentParser]:
 # ---- subcommands
 
 
-def _open_engine(settings, parser):
+def _open_engine(settings: Settings, parser: IntentParser) -> SpeechEngine:
     """The speech engine the settings ask for ("auto": vosk with a model, else pocketsphinx)."""
     from voice_coach.asr.engines import open_engine
 
@@ -85,7 +88,7 @@ def _required(value: str | None, message: str) -> str:
     return value
 
 
-def open_log(program_id: str, fresh: bool):
+def open_log(program_id: str, fresh: bool) -> tuple[WorkoutLog, dict[str, Any] | None]:
     """The workout log, and saved progress to offer back unless starting fresh."""
     from voice_coach.adapters.workout_log import WorkoutLog
     from voice_coach.resources import user_data_dir
@@ -96,7 +99,7 @@ def open_log(program_id: str, fresh: bool):
     return log, (saved[1] if saved else None)
 
 
-def settings_from(args: argparse.Namespace):
+def settings_from(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
     from voice_coach.app.settings import Settings, load_settings
 
     names = Settings.__dataclass_fields__
@@ -133,7 +136,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_live_audio(settings, program, parser, log, saved, wait: bool) -> bool:
+def run_live_audio(settings: Settings, program: Program, parser: IntentParser, log: WorkoutLog,
+                   saved: dict[str, Any] | None, wait: bool) -> bool:
     from voice_coach.adapters.devices import SpeakerError
     from voice_coach.adapters.mic import MicError
     from voice_coach.app.live import run_live

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,7 +26,12 @@ from voice_coach.core.events import Command, Heard, Priority, Started, TimerFire
 from voice_coach.errors import VoiceCoachError
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import resample, to_int16
+from voice_coach.ports import SpeechEngine, Synthesizer
 from voice_coach.resources import data_dir
+
+if TYPE_CHECKING:
+    from voice_coach.content.intents import IntentParser
+    from voice_coach.core.program import Program
 
 USER_VOICE = ("en-us+klatt", 150)  # a different voice from the coach's
 # (what the user says, seconds of quiet before it; "barge" = talk over the coach, "wait" = idle)
@@ -69,7 +75,8 @@ class Timeline:
 class DemoOutput:
     """The runtime's Output, writing onto the timeline instead of a sound card."""
 
-    def __init__(self, clock: ManualClock, synth, earcons: dict[str, np.ndarray]) -> None:
+    def __init__(self, clock: ManualClock, synth: Synthesizer,
+                 earcons: dict[str, np.ndarray]) -> None:
         self.clock, self.synth, self.earcons = clock, synth, earcons
         self.timeline = Timeline()
         self.transcript: list[dict] = []
@@ -77,7 +84,7 @@ class DemoOutput:
         self.busy_priority = 0
         self.rate_steps = 0
 
-    def _log(self, who: str, text: str, **extra) -> None:
+    def _log(self, who: str, text: str, **extra: object) -> None:
         self.transcript.append({"t": round(self.clock.now(), 2), "who": who, "text": text,
                                 **extra})
 
@@ -144,7 +151,8 @@ def render_user(text: str) -> np.ndarray:
         return load_wav(wav)
 
 
-def run_demo(out_dir: Path, engine, parser, program, synth) -> dict:
+def run_demo(out_dir: Path, engine: SpeechEngine, parser: IntentParser, program: Program,
+             synth: Synthesizer) -> dict[str, float]:
     clock = ManualClock()
     sink = DemoOutput(clock, synth, load_earcons())
     runtime = Runtime(Coach(program), clock, sink, observers=[sink.observe])

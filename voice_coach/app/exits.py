@@ -19,6 +19,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voice_coach.app.runtime import Runtime
 
 SIGNAL_POLL = 0.1  # the main thread wakes this often, so a signal lands within this delay
 AUDIO_CLOSE_TIMEOUT = 0.4  # mic and speaker, side by side
@@ -32,7 +36,7 @@ def stop_on_signals() -> None:
     ours = [signal.SIGTERM] + [s for s in (signal.SIGINT, signal.SIGHUP)
                                if signal.getsignal(s) is not signal.SIG_IGN]  # keep nohup's
 
-    def handler(signum: int, _frame) -> None:
+    def handler(signum: int, _frame: object) -> None:
         for s in ours:
             signal.signal(s, signal.SIG_IGN)
         if signum == signal.SIGINT:
@@ -43,7 +47,7 @@ def stop_on_signals() -> None:
         signal.signal(s, handler)
 
 
-def run_awake(runtime) -> None:
+def run_awake(runtime: Runtime) -> None:
     """`runtime.run()`, waking every SIGNAL_POLL s: Python acts on a signal only in the main
     thread, and one delivered to another thread (audio libraries start their own) would
     otherwise wait for the next timer or utterance."""

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from voice_coach.adapters.workout_log import LogUnavailable, SessionSummary, WorkoutLog
 from voice_coach.resources import user_data_dir
 
+if TYPE_CHECKING:
+    from rich.table import Table
 
-def history_table(sessions: list[SessionSummary]):  # -> rich.table.Table
+
+def history_table(sessions: list[SessionSummary]) -> Table:
     """Short headers and no outer border: 77 columns; only a long program id wraps."""
     from rich import box
     from rich.table import Table

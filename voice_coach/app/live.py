@@ -12,14 +12,24 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from voice_coach.app.exits import close_within, run_awake
 from voice_coach.app.runtime import Runtime
 from voice_coach.asr.endpoint import Utterance
 from voice_coach.asr.listener import Listener, Verdict
 from voice_coach.core.events import Command, Say, StopSpeaking, TimerFired
-from voice_coach.ports import Observer
+from voice_coach.ports import AudioSource, Observer, SpeechEngine
+
+if TYPE_CHECKING:
+    from rich.live import Live
+    from rich.text import Text
+
+    from voice_coach.adapters.mic import Microphone
+    from voice_coach.adapters.workout_log import WorkoutLog
+    from voice_coach.app.settings import Settings
+    from voice_coach.content.intents import IntentParser
+    from voice_coach.core.program import Program
 
 
 class Console:
@@ -33,7 +43,7 @@ class Console:
         self.stream = stream or sys.stdout
         self._state: Callable[[], str] | None = None
         self._shown = ""
-        self._live = None
+        self._live: Live | None = None
 
     def show_status(self, state: Callable[[], str]) -> None:
         """Keep `state()` on the last line of a terminal, redrawn a few times a second."""
@@ -48,7 +58,7 @@ class Console:
                           refresh_per_second=4, transient=True)
         self._live.start()
 
-    def _status(self):
+    def _status(self) -> Text:
         from rich.text import Text
 
         # drawn on rich's thread while the coach may be mid-change: keep the last good one
@@ -102,7 +112,7 @@ def status_text(runtime: Runtime) -> str:
 
 
 def listen(utterances: Iterable[Utterance], listener: Listener, runtime: Runtime,
-           report=None) -> None:
+           report: Callable[[Verdict], None] | None = None) -> None:
     """Judge each utterance and post what should be acted on; runs on the listening thread."""
     for utterance in utterances:
         early = utterance.hypotheses if utterance.reason == "early" else None
@@ -119,14 +129,15 @@ def listen(utterances: Iterable[Utterance], listener: Listener, runtime: Runtime
 
 
 def start_listening(utterances: Iterable[Utterance], listener: Listener, runtime: Runtime,
-                    report=None) -> threading.Thread:
+                    report: Callable[[Verdict], None] | None = None) -> threading.Thread:
     thread = threading.Thread(target=listen, args=(utterances, listener, runtime, report),
                               name="listener", daemon=True)
     thread.start()
     return thread
 
 
-def utterances_from(mic, engine, parser) -> Iterable[Utterance]:
+def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser,
+                    ) -> Iterable[Utterance]:
     """Mic blocks -> utterances; "stop" ends its utterance as soon as the partial says so."""
     from voice_coach.asr.endpoint import StreamingEndpointer, barge_in_finisher
 
@@ -135,7 +146,7 @@ def utterances_from(mic, engine, parser) -> Iterable[Utterance]:
         yield from endpointer.feed(block)
 
 
-def open_microphone(device, wait: bool):
+def open_microphone(device: int | str | None, wait: bool) -> Microphone:
     """The mic, or with `wait` (the boot service) keep trying until one appears."""
     from voice_coach.adapters.mic import MicError, Microphone
 
@@ -155,7 +166,8 @@ def open_microphone(device, wait: bool):
             mic.rescan()
 
 
-def run_live(settings, engine, program, parser, log, saved,
+def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser: IntentParser,
+             log: WorkoutLog, saved: dict[str, Any] | None,
              wait_for_audio: bool = False) -> Runtime:
     from voice_coach.adapters import quiet_alsa_messages
     from voice_coach.adapters.speaker import Speaker

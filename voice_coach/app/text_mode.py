@@ -11,13 +11,20 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from typing import TextIO
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TextIO
 
 from voice_coach.app.clocks import ScaledClock
 from voice_coach.app.exits import run_awake
 from voice_coach.app.runtime import Runtime
 from voice_coach.core.coach import Coach
 from voice_coach.core.events import Command, TimerFired
+
+if TYPE_CHECKING:
+    from voice_coach.adapters.workout_log import WorkoutLog
+    from voice_coach.app.settings import Settings
+    from voice_coach.content.intents import IntentParser
+    from voice_coach.core.program import Program
 
 PROMPT = "> "
 CLEAR_LINE = "\r\x1b[K"
@@ -35,15 +42,15 @@ class Prompt:
         self.stream, self.text = stream, text
         self._lock = threading.Lock()
         self._shown = False  # the prompt (and what was typed) is the screen's last line
-        try:
+        self._readline: ModuleType | None = None
+        with contextlib.suppress(ImportError):  # some builds lack it: a plain prompt still works
             import readline
-        except ImportError:  # some builds lack it: a plain prompt still works
-            readline = None
-        self._readline = readline
-        if readline is not None:
-            readline.parse_and_bind("set enable-bracketed-paste off")
-            readline.set_startup_hook(self._prompt_coming)
-            readline.set_pre_input_hook(self._prompt_drawn)
+
+            self._readline = readline
+        if self._readline is not None:
+            self._readline.parse_and_bind("set enable-bracketed-paste off")
+            self._readline.set_startup_hook(self._prompt_coming)
+            self._readline.set_pre_input_hook(self._prompt_drawn)
 
     def _prompt_coming(self) -> None:  # readline is about to draw the prompt
         self._lock.acquire()
@@ -127,7 +134,8 @@ def on_terminal() -> bool:
         return False
 
 
-def run_text(settings, program, parser, log, saved) -> bool:
+def run_text(settings: Settings, program: Program, parser: IntentParser, log: WorkoutLog,
+             saved: dict[str, Any] | None) -> bool:
     """Run a session on stdin; True when the workout was finished (not just the input)."""
     clock = ScaledClock(settings.time_scale)
     prompt = Prompt(sys.stdout) if on_terminal() else None

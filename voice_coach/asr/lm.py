@@ -33,7 +33,7 @@ def sentences(grammar: Grammar) -> dict[str, list[list[str]]]:
 
 
 def count_ngrams(by_intent: dict[str, list[list[str]]]) -> list[Counter[Ngram]]:
-    counts: list[Counter[Ngram]] = [Counter() for _ in range(ORDER + 1)]
+    counts: list[Counter[Ngram]] = [Counter() for _ in range(ORDER + 1)]  # weighted counts
     for texts in by_intent.values():
         weight = WEIGHT_PER_INTENT / len(texts)
         for words in texts:
@@ -42,7 +42,7 @@ def count_ngrams(by_intent: dict[str, list[list[str]]]) -> list[Counter[Ngram]]:
                 for i in range(len(tokens) - n + 1):
                     gram = tuple(tokens[i:i + n])
                     if gram != ("<s>",):
-                        counts[n][gram] += weight
+                        counts[n][gram] += weight  # type: ignore[assignment]
     return counts
 
 

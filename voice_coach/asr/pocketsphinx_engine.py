@@ -145,6 +145,7 @@ class PocketsphinxEngine:
             if search == "lm":
                 from voice_coach.asr.lm import arpa_for
 
+                assert grammar is not None
                 arpa = arpa_for(grammar, lm_cache_dir())
                 self.decoder = pocketsphinx.Decoder(lm=str(arpa), dict=str(words_dict),
                                                     **_quiet(), **LM_CONFIG)

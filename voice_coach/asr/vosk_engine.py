@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -155,7 +156,7 @@ class VoskEngine:
         self._rec = None
         self._done: list[dict] = []
 
-    def _new_recognizer(self):  # type: ignore[no-untyped-def]
+    def _new_recognizer(self) -> Any:
         rec = self.vosk.KaldiRecognizer(self.model, SAMPLE_RATE, self.grammar_json)
         rec.SetMaxAlternatives(self.max_alternatives)
         rec.SetWords(True)

@@ -8,6 +8,7 @@ against the intent templates at start-up and in the tests.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from voice_coach.core.answers import Answers
 from voice_coach.core.clock import Clockwork
@@ -30,7 +31,7 @@ Handler = Callable[[Intent], list[Command]]
 
 
 class Coach:
-    def __init__(self, program: Program, saved: dict | None = None) -> None:
+    def __init__(self, program: Program, saved: dict[str, Any] | None = None) -> None:
         self.ctx = Context(program)
         self.clock = Clockwork(self.ctx, on_end=lambda kind: self.flow.timer_ended(kind))
         self.flow = Flow(self.ctx, self.clock)
@@ -70,7 +71,7 @@ class Coach:
     def state(self) -> State:
         return self.ctx.state
 
-    def snapshot(self, now: float | None = None) -> dict:
+    def snapshot(self, now: float | None = None) -> dict[str, Any]:
         """Everything needed to carry on after a crash (see state.restore)."""
         return snapshot(self.ctx.state, self.ctx.now if now is None else now)
 

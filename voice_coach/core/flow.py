@@ -5,6 +5,8 @@ Setup (steps one at a time) -> set -> rest -> set ... -> drill done -> next dril
 
 from __future__ import annotations
 
+from typing import Any
+
 from voice_coach.core.clock import Clockwork
 from voice_coach.core.context import Context, prescription_words
 from voice_coach.core.events import (
@@ -33,7 +35,7 @@ class Flow:
         self.ctx.state = State()
         return [Play("start"), *self.ctx.say(self.ctx.program.intro), *self.open_drill(0)]
 
-    def welcome_back(self, saved: dict) -> list[Command]:
+    def welcome_back(self, saved: dict[str, Any]) -> list[Command]:
         """Restore saved progress and ask whether to carry on or start over."""
         ctx = self.ctx
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
+from typing import Any
 
 from voice_coach.core.program import Program
 
@@ -89,7 +90,7 @@ class State:
     cues_asked: int = 0
 
 
-def snapshot(state: State, now: float) -> dict:
+def snapshot(state: State, now: float) -> dict[str, Any]:
     """What to save so a crash or power cut loses nothing: timers are stored as time left."""
     data = asdict(state)
     data["phase"], data["pending"] = str(state.phase), str(state.pending)
@@ -99,7 +100,7 @@ def snapshot(state: State, now: float) -> dict:
     return data
 
 
-def restore(data: dict, program: Program) -> State:
+def restore(data: dict[str, Any], program: Program) -> State:
     """Rebuild a State from a snapshot; raise ValueError if it does not fit the program."""
     known = {f.name for f in fields(State)}
     values = {k: v for k, v in data.items() if k in known and k != "timer"}
