@@ -20,7 +20,7 @@ except ImportError:  # imported as tests.live_coach (the benchmark)
     from tests import children
     from tests.pulse import loud
 
-USER_VOICE = ("en-us+klatt", 150)  # accuracy by voice is measured in the bench
+from voice_coach.app.demo import speak_as_user
 
 
 class CoachProcess:
@@ -76,12 +76,10 @@ class CoachProcess:
 
 
 def render_user(text: str, folder: Path) -> Path:
-    """The user's voice saying `text`, as a WAV in `folder` (rendered once)."""
+    """The user's voice saying `text` (the demo's), as a WAV in `folder` (rendered once)."""
     wav = folder / (re.sub(r"\W+", "_", text) + ".wav")
     if not wav.exists():
-        voice, rate = USER_VOICE
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(wav), text],
-                       check=True)
+        speak_as_user(text, wav)
     return wav
 
 

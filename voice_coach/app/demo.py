@@ -135,19 +135,24 @@ class DemoError(VoiceCoachError):
     """The user's voice cannot be rendered; one line for the user."""
 
 
-def render_user(text: str) -> np.ndarray:
+def speak_as_user(text: str, wav: Path) -> None:
+    """The user's voice (espeak-ng, not the coach's) saying `text`, written to `wav`."""
     voice, wpm = USER_VOICE
+    try:
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text],
+                       check=True, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise DemoError("espeak-ng is not installed (it speaks the user's lines): "
+                        "sudo apt install espeak-ng") from None
+    except subprocess.CalledProcessError as exc:
+        reason = (exc.stderr or "").strip().splitlines() or [f"exit code {exc.returncode}"]
+        raise DemoError(f"espeak-ng cannot speak the user's lines ({reason[-1]})") from None
+
+
+def render_user(text: str) -> np.ndarray:
     with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "u.wav"
-        try:
-            subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text],
-                           check=True, capture_output=True, text=True)
-        except FileNotFoundError:
-            raise DemoError("espeak-ng is not installed (it speaks the user's lines): "
-                            "sudo apt install espeak-ng") from None
-        except subprocess.CalledProcessError as exc:
-            reason = (exc.stderr or "").strip().splitlines() or [f"exit code {exc.returncode}"]
-            raise DemoError(f"espeak-ng cannot speak the user's lines ({reason[-1]})") from None
+        wav = Path(tmp) / "user.wav"
+        speak_as_user(text, wav)
         return load_wav(wav)
 
 
