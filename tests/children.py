@@ -15,9 +15,19 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 _running: dict[int, subprocess.Popen] = {}  # pid -> process, until `stop`
 _SETPRIV = shutil.which("setpriv")  # util-linux
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for a parent to reap it does not count)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def spawn(argv: list[str], **kwargs) -> subprocess.Popen:

@@ -10,15 +10,7 @@ import time
 from pathlib import Path
 
 import children
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for a parent to reap it does not count)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
+from children import alive
 
 
 def gone(pid: int, timeout: float = 3.0) -> bool:

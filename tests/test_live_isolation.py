@@ -10,21 +10,13 @@ import os
 from pathlib import Path
 
 import pytest
+from children import alive
 from live_coach import CoachProcess, command, wait_until_quiet
 from pulse import PulseAudio, PulseUnavailable, loud
 from pulse_server import CLIENT_VARS
 
 pytestmark = pytest.mark.live
 CUE = r"^heard: .* -> cue$"
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for a parent to reap it does not count)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def state(pa: PulseAudio) -> dict[str, object]:
