@@ -80,19 +80,19 @@ def measure(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                 stops.append(max(0.0, cap.time_at(end) - ended))
             quiet(pa)
             with pa.capture(tail=3.0) as cap:
-                pa.play_into_room(render_user("what's the cue", tmp))
+                pa.play_into_room(render_user("give me a cue", tmp))
                 ended = time.monotonic()
                 time.sleep(2.0)
             start = first_sound(cap.samples[cap.index_at(ended):])
             if start is not None:
                 replies.append(cap.time_at(cap.index_at(ended) + start) - ended)
         # a long rest with chatter during it: when does "Rest over" sound?
-        command(pa, coach, "let's go", r"^coach: Set ", tmp)
+        command(pa, coach, "start the set", r"^coach: Set ", tmp)
         rest_said = command(pa, coach, f"rest {'thirty seconds' if args.quick else 'five minutes'}",
                             r"^coach: .*Rest (thirty seconds|five minutes)\.", tmp)
         chatter_until = rest_said + rest_seconds - 8
         while time.monotonic() < chatter_until:
-            pa.play_into_room(render_user("what's the cue", tmp))
+            pa.play_into_room(render_user("give me a cue", tmp))
             time.sleep(min(20.0, max(0.0, chatter_until - time.monotonic())))
         over_line, _ = coach.wait_for(r"^coach: Rest over", after=rest_said,
                                       timeout=rest_seconds)

@@ -46,11 +46,13 @@ EARCONS = {
     "ack": lambda: note(659.3, 0.09, decay=4.0),  # a quiet tick: heard you
     "rest_over": lambda: sequence((587.3, 0.12), (880.0, 0.16)),  # two rising tones
     "done": lambda: sequence((523.3, 0.09), (659.3, 0.09), (784.0, 0.13)),  # C-E-G arpeggio
+    "sorry": lambda: sequence((493.9, 0.08), (587.3, 0.12)),  # a low, rising "hm?": say again
 }
+QUIET = {"sorry": 0.25}  # peak, where softer than PEAK
 
 
-def write(path: Path, x: np.ndarray) -> None:
-    x = x / np.max(np.abs(x)) * PEAK
+def write(path: Path, x: np.ndarray, peak: float = PEAK) -> None:
+    x = x / np.max(np.abs(x)) * peak
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -64,7 +66,7 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for name, make in EARCONS.items():
         x = make()
-        write(out / f"{name}.wav", x)
+        write(out / f"{name}.wav", x, QUIET.get(name, PEAK))
         print(f"{out / name}.wav  {1000 * len(x) / RATE:.0f} ms")
     return 0
 

@@ -173,10 +173,11 @@ def test_commands_clean(engine: PocketsphinxEngine, parser: IntentParser,
                         renders: Path) -> None:
     clips = _commands(renders)
     wrong, missed, times = _score(engine, parser, clips)
-    # Measured: 1 wrong ("fifteen" -> "fifty"), ~25 % rejected by the gate. See the README notes:
-    # the rejection gate is a first cut and costs accepted commands.
-    assert len(wrong) <= 2, wrong
-    assert len(missed) <= len(clips) * 2 // 5, missed  # >= 60 % accepted
+    # Measured: 22 of 40 accepted, none wrong. Acting only on a confident top hypothesis costs
+    # commands on these two synthetic voices (short words decode to nothing; a fifth land in
+    # the "unsure" band): the price of not acting on other people's words. Pinned here.
+    assert len(wrong) <= 1, wrong
+    assert len(missed) <= len(clips) // 2, missed
     assert float(np.median(times)) < 0.25  # generous for CI; ~50-90 ms on a 2-core box
 
 
@@ -185,9 +186,9 @@ def test_commands_at_12_db(engine: PocketsphinxEngine, parser: IntentParser, ren
     rng = np.random.default_rng(12)
     clips = [(t, v, mix(x, noise, 12, rng)) for t, v, x in _commands(renders)]
     wrong, missed, _ = _score(engine, parser, clips)
-    # Weak today (measured ~40 % accepted, a few wrong): this pins it so it cannot get worse.
-    assert len(wrong) <= 4, wrong
-    assert len(missed) <= len(clips) * 3 // 4, missed
+    # Weak (measured 7 of 40 accepted, none wrong): pinned so it cannot get worse.
+    assert len(wrong) <= 1, wrong
+    assert len(missed) <= len(clips) - 5, missed
 
 
 def test_non_commands_rejected(engine: PocketsphinxEngine, parser: IntentParser,
@@ -314,42 +315,37 @@ def test_recogniser_failure_loses_one_utterance_not_the_session(
     assert capsys.readouterr().err.count("recogniser error: decoder crashed") == 1
 
 
-def test_command_found_below_the_top_keeps_its_confidence(parser: IntentParser) -> None:
-    """hyp()'s score and the n-best scores are on different scales: the gap is measured within
-    the n-best list, so "stop" under an unparseable "stop the" is not scored as near zero."""
+def test_only_the_top_hypothesis_is_acted_on(parser: IntentParser) -> None:
+    """A command found lower in the n-best list is not acted on: taking the first parseable
+    sentence of the list acted on a third of real non-command words."""
     from voice_coach.asr.base import Hypothesis
-    from voice_coach.asr.recognize import first_command
+    from voice_coach.asr.recognize import interpret
 
-    hyps = [Hypothesis("stop the", -3112.0, {"frames": 87, "nbest_top": -469700.0}),
-            Hypothesis("stop", -469768.0), Hypothesis("got", -470100.0)]
-    best, confidence = first_command(hyps, parser)
-    assert best.text == "stop" and 0.5 < confidence < 1.0
+    hyps = [Hypothesis("stop the", -3112.0, {"confidence": 0.99}),
+            Hypothesis("stop", -3200.0, {"confidence": 0.99})]
+    rec = interpret(hyps, "pocketsphinx", parser, 0.0)
+    assert rec.intent is None and rec.reason == "not a command"
+    sure = interpret([Hypothesis("stop", -3112.0, {"confidence": 0.9})], "pocketsphinx", parser,
+                     0.0)
+    assert sure.intent is not None and sure.intent.name == "stop"
+    close = interpret([Hypothesis("stop", -3112.0, {"confidence": 0.6})], "pocketsphinx",
+                      parser, 0.0)
+    assert close.intent is None and close.reason == "unsure"
+    far = interpret([Hypothesis("stop", -3112.0, {"confidence": 0.2})], "pocketsphinx", parser,
+                    0.0)
+    assert far.intent is None and far.reason == "does not sound like a command"
 
 
 @pytest.mark.parametrize(("voice", "rate", "padded"),
-                         [("en-us+m3", 150, False), ("en-gb", 175, True),
-                          ("en-us+klatt", 150, True)])
+                         [("en-us+m3", 150, False), ("en-us+klatt", 150, True)])
 def test_stop_gets_through_while_the_coach_is_talking(engine: PocketsphinxEngine,
                                                      parser: IntentParser, renders: Path,
                                                      voice: str, rate: int, padded: bool) -> None:
-    """Each of these puts "stop" below an unparseable best guess ("stop the", "got")."""
+    """While the coach talks, "stop" is still heard. (An en-gb "stop" with silence around it
+    decodes as "stop it" at confidence 0.12 and is missed: the live loop usually catches it
+    from the partial result first.)"""
     from voice_coach.asr.listener import Listener
 
     audio = render("stop", renders, voice, rate)
     verdict = Listener(engine, parser).judge(pad(audio) if padded else audio, speaking=True)
     assert verdict.intent is not None and verdict.intent.name == "stop", verdict
-
-
-@pytest.mark.parametrize(("text", "voice"), [("list the drills", "en-gb"),
-                                             ("skip the rest", "en-us"),
-                                             ("quieter", "en-us+klatt4")])
-def test_second_look_recovers_a_missed_command(grammar: Grammar, parser: IntentParser,
-                                               renders: Path, text: str, voice: str) -> None:
-    """With espeak-ng 1.51 the first decode of each of these makes no command ("nah drill",
-    "cue you", "why are there"); the same audio 5 ms later does. A fresh engine each time: the
-    decoder's noise estimate carries over from earlier utterances."""
-    want = parser.parse(text)
-    engine = PocketsphinxEngine(grammar)
-    rec = recognize_samples(pad(render(text, renders, voice, 150)), engine, parser)
-    assert rec.intent is not None and want is not None
-    assert (rec.intent.name, rec.intent.slots) == (want.name, want.slots), rec.text

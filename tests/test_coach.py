@@ -328,3 +328,54 @@ def test_bare_next_means_what_comes_next_in_each_phase(s: Session) -> None:
     s.hear("set_done")
     assert s.phase == Phase.DRILL_DONE
     assert "Drill two of seven" in s.said(s.hear("next_step"))
+
+
+def test_speech_that_came_close_gets_one_quiet_sorry_at_most_every_few_seconds(
+        s: Session) -> None:
+    from voice_coach.core.events import Unsure
+
+    def unsure() -> list[str]:
+        mark = len(s.out.lines)
+        s.runtime.dispatch(Unsure(s.clock.now()))
+        return [line for _, line in s.out.lines[mark:]]
+
+    assert unsure() == ["[sound sorry]"]
+    s.wait(3)
+    assert unsure() == []  # rate-limited: never a stream of sorries
+    s.wait(6)
+    assert unsure() == ["[sound sorry]"]
+
+
+@pytest.mark.parametrize(("name", "slots", "question"), [
+    ("next_drill", {}, "Move on to the next drill? Say yes or no."),
+    ("goto_drill", {"drill": "wall-tap-hip-hinge"}, "Switch to the wall tap hip hinge?"),
+])
+def test_a_consequential_command_heard_unsurely_is_asked_back_first(
+        s: Session, name: str, slots: dict, question: str) -> None:
+    from voice_coach.core.events import Heard, Intent
+
+    def hear(intent: Intent) -> str:
+        mark = len(s.out.lines)
+        s.runtime.dispatch(Heard(intent, s.clock.now()))
+        return s.said([line for _, line in s.out.lines[mark:]])
+
+    assert hear(Intent(name, slots, confidence=0.9)).startswith(question)
+    assert s.coach.state.drill == 0
+    assert "carry on" in s.said(s.hear("no"))
+    assert s.coach.state.drill == 0
+    hear(Intent(name, slots, confidence=0.9))
+    assert "Drill" in s.said(s.hear("yes")) and s.coach.state.drill != 0
+    # heard surely (or typed), it just happens
+    assert "Drill one of seven" in hear(Intent("goto_drill", {"drill": PROGRAM.drills[0].id},
+                                               confidence=0.99))
+
+
+def test_skip_rest_heard_unsurely_keeps_the_rest_until_yes(s: Session) -> None:
+    from voice_coach.core.events import Heard, Intent
+
+    to_phase(s, Phase.REST)
+    s.runtime.dispatch(Heard(Intent("skip_rest", confidence=0.9), s.clock.now()))
+    assert s.phase == Phase.REST
+    s.hear("stop")  # a barge-in keeps the question open
+    assert "Skipping the rest" in s.said(s.hear("yes"))
+    assert s.phase == Phase.SET

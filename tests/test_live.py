@@ -47,7 +47,7 @@ def test_stop_cuts_a_long_speech_quickly(pulse, coach, tmp_path: Path) -> None:
 def test_whats_the_cue_gets_a_cue(pulse, coach, tmp_path: Path) -> None:
     wait_until_quiet(pulse)
     with pulse.capture(tail=3.0) as cap:
-        ended, _ = command(pulse, coach, "what's the cue", r"^heard: .* -> cue$", tmp_path)
+        ended, _ = command(pulse, coach, "give me a cue", r"^heard: .* -> cue$", tmp_path)
         t_reply, reply = coach.wait_for(r"^coach: ", timeout=5, after=ended)
     reply_audio = cap.samples[cap.index_at(ended):]
     assert loud(reply_audio).any(), "the cue was printed but not heard"
@@ -56,9 +56,9 @@ def test_whats_the_cue_gets_a_cue(pulse, coach, tmp_path: Path) -> None:
 
 def test_rest_countdown_ends_on_time(pulse, coach, tmp_path: Path) -> None:
     wait_until_quiet(pulse)
-    command(pulse, coach, "let's go", r"^coach: Set \w+ of three", tmp_path)
+    command(pulse, coach, "start the set", r"^coach: Set \w+ of three", tmp_path)
     wait_until_quiet(pulse)
-    _, t_rest = command(pulse, coach, "all done", r"Rest forty five seconds", tmp_path)
+    _, t_rest = command(pulse, coach, "done with the set", r"Rest forty five seconds", tmp_path)
     t_over, _ = coach.wait_for(r"^coach: Rest over", timeout=15, after=t_rest)
     # 45 s at time scale 10 = 4.5 s
     assert abs((t_over - t_rest) - 4.5) < 0.25, t_over - t_rest
@@ -75,7 +75,8 @@ def test_coach_never_acts_on_its_own_voice(pulse, tmp_path: Path) -> None:
     try:
         proc.wait_for(r"^coach: Step one", timeout=60)
         time.sleep(2.0)
-        user_lines = {"what's the cue": "cue", "list drills": "list_drills", "let's go": "start"}
+        user_lines = {"give me a cue": "cue", "list the drills": "list_drills",
+                      "start the set": "start"}
         spoken: list[tuple[float, float]] = []  # when the user was talking (with any repeats)
         for text, intent in user_lines.items():
             wait_until_quiet(pulse)

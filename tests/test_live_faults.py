@@ -40,7 +40,7 @@ def test_device_unplugged_and_plugged_back_in(pulse, coach, tmp_path: Path, devi
     pulse.replug(device)
     time.sleep(1.0)
     with pulse.capture(tail=3.0) as cap:
-        ended, _ = command(pulse, coach, "what's the cue", CUE, tmp_path)
+        ended, _ = command(pulse, coach, "give me a cue", CUE, tmp_path)
     assert loud(cap.samples[cap.index_at(ended):]).any(), "the answer was not heard"
 
 
@@ -50,7 +50,7 @@ def test_mic_stream_dropped_is_reopened(pulse, coach, tmp_path: Path) -> None:
     assert pulse.kill_streams(coach.proc.pid, kind="source-output") >= 1
     coach.wait_for("microphone lost", stderr=True, after=dropped, timeout=5)
     coach.wait_for("microphone is back", stderr=True, after=dropped, timeout=10)
-    command(pulse, coach, "what's the cue", CUE, tmp_path)
+    command(pulse, coach, "give me a cue", CUE, tmp_path)
 
 
 def test_speaker_stream_dropped_is_reopened(pulse, coach, tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_speaker_stream_dropped_is_reopened(pulse, coach, tmp_path: Path) -> Non
     assert pulse.kill_streams(coach.proc.pid) >= 1
     time.sleep(1.0)  # the speaker notices and reopens its stream in the background
     with pulse.capture(tail=3.0) as cap:
-        ended, _ = command(pulse, coach, "what's the cue", CUE, tmp_path)
+        ended, _ = command(pulse, coach, "give me a cue", CUE, tmp_path)
     assert loud(cap.samples[cap.index_at(ended):]).any(), "the answer was not heard"
     assert "speaker stream stopped" in coach.stderr_text()
 
@@ -70,7 +70,7 @@ def test_broken_speech_engine_beeps_and_prints_and_still_listens(pulse, tmp_path
         with pulse.capture(tail=0.5) as cap:
             proc.wait_for(r"^coach: Step one", timeout=60)
             time.sleep(2.0)
-        command(pulse, proc, "what's the cue", CUE, tmp_path)
+        command(pulse, proc, "give me a cue", CUE, tmp_path)
         proc.wait_for(r"^coach: ", after=time.monotonic() - 1, timeout=5)
     finally:
         err = proc.stop()

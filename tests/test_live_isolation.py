@@ -59,7 +59,7 @@ def test_a_foreign_server_with_the_same_sinks_is_neither_used_nor_touched(
                 command(ours, coach, "stop", r"^\[quiet\]", tmp_path)
                 wait_until_quiet(ours)
                 with ours.capture(tail=3.0) as cap:
-                    ended, _ = command(ours, coach, "what's the cue", CUE, tmp_path)
+                    ended, _ = command(ours, coach, "give me a cue", CUE, tmp_path)
                 assert loud(cap.samples[cap.index_at(ended):]).any(), "the answer was not heard"
                 # the coach listens and talks on our server only
                 assert ours.streams(coach.proc.pid, "source-output")

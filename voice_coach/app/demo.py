@@ -20,9 +20,9 @@ from voice_coach.adapters.tts import DEFAULT_RATE, read_wav, step_rate
 from voice_coach.app.clocks import ManualClock
 from voice_coach.app.runtime import Runtime
 from voice_coach.asr.audio_file import load_wav, save_wav
-from voice_coach.asr.listener import Listener
+from voice_coach.asr.listener import Listener, Verdict
 from voice_coach.core.coach import Coach
-from voice_coach.core.events import Command, Heard, Priority, Started, TimerFired
+from voice_coach.core.events import Command, Heard, Priority, Started, TimerFired, Unsure
 from voice_coach.errors import VoiceCoachError
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import resample, to_int16
@@ -102,6 +102,8 @@ class DemoOutput:
     def play(self, earcon: str) -> None:
         if earcon in self.earcons:
             self.timeline.place(self.clock.now(), self.earcons[earcon], "earcon")
+        if earcon == "sorry":
+            self._log("coach", "[sorry?]")
 
     def _cut(self, at: float) -> None:
         """Silence the coach from `at`: what was queued behind it is never heard, so it leaves
@@ -156,6 +158,22 @@ def render_user(text: str) -> np.ndarray:
         return load_wav(wav)
 
 
+def say_line(text: str, runtime: Runtime, sink: DemoOutput, listener: Listener,
+             clock: ManualClock) -> Verdict:
+    """The user says `text` now; the listener judges it as the live loop would."""
+    samples = render_user(text)
+    start = clock.now()
+    sink.timeline.place(start, samples.astype(np.float32) / 32768.0, "user")
+    speaking = sink.busy_until > start
+    runtime.advance(clock, len(samples) / RATE)
+    verdict = listener.judge(samples, speaking=speaking)
+    sink.transcript.append({"t": round(start, 2), "who": "user", "text": text,
+                            "heard": verdict.text, "intent": verdict.intent.name
+                            if verdict.intent else None, "verdict": verdict.reason,
+                            "confidence": round(verdict.confidence, 3)})
+    return verdict
+
+
 def run_demo(out_dir: Path, engine: SpeechEngine, parser: IntentParser, program: Program,
              synth: Synthesizer) -> dict[str, float]:
     clock = ManualClock()
@@ -174,19 +192,15 @@ def run_demo(out_dir: Path, engine: SpeechEngine, parser: IntentParser, program:
             while sink.busy_until > clock.now():
                 runtime.advance(clock, sink.busy_until - clock.now())
         runtime.advance(clock, gap)
-        samples = render_user(text)
-        start = clock.now()
-        sink.timeline.place(start, samples.astype(np.float32) / 32768.0, "user")
-        speaking = sink.busy_until > start
-        runtime.advance(clock, len(samples) / RATE)
-        verdict = listener.judge(samples, speaking=speaking)
-        sink.transcript.append({"t": round(start, 2), "who": "user", "text": text,
-                                "heard": verdict.text, "intent": verdict.intent.name
-                                if verdict.intent else None, "verdict": verdict.reason,
-                                "confidence": round(verdict.confidence, 3)})
-        if verdict.intent:
-            acted += 1
-            runtime.dispatch(Heard(verdict.intent, clock.now()))
+        for _ in range(2):  # asked "sorry?", a person says it once more
+            verdict = say_line(text, runtime, sink, listener, clock)
+            if verdict.intent:
+                acted += 1
+                runtime.dispatch(Heard(verdict.intent, clock.now()))
+            if verdict.reason != "unsure":
+                break
+            runtime.dispatch(Unsure(clock.now()))
+            runtime.advance(clock, 0.8)
         if runtime.finished:
             break
     runtime.advance(clock, max(0.0, sink.busy_until - clock.now()) + 1.0)

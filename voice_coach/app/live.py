@@ -125,6 +125,8 @@ def listen(utterances: Iterable[Utterance], listener: Listener, runtime: Runtime
             report(verdict)
         if verdict.intent is not None:
             runtime.post_heard(verdict.intent)
+        elif verdict.reason == "unsure":
+            runtime.post_unsure()
     runtime.post_end()
 
 

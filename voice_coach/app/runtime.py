@@ -25,6 +25,7 @@ from voice_coach.core.events import (
     StartTimer,
     StopSpeaking,
     TimerFired,
+    Unsure,
 )
 from voice_coach.ports import Clock, Observer, Output
 
@@ -50,6 +51,10 @@ class Runtime:
     def post_heard(self, intent: Intent | None, text: str = "") -> None:
         now = self.clock.now()
         self.inbox.put(Heard(intent, now) if intent else Misheard(text, now))
+
+    def post_unsure(self) -> None:
+        """Speech that came close to a command: the coach may ask "sorry?"."""
+        self.inbox.put(Unsure(self.clock.now()))
 
     def post_end(self) -> None:
         self.inbox.put(EndOfInput())

@@ -1,7 +1,8 @@
 """Utterances in, intents out: the recogniser plus the self-hearing guard.
 
 While the coach is talking its own voice reaches the mic, so only barge-in intents ("stop",
-"pause", "quieter") are accepted then, and only with a stricter confidence.
+"pause", "quieter") are accepted then. A command that came close to the accepting confidence is
+"unsure": the coach may ask "sorry?" (never while it talks).
 """
 
 from __future__ import annotations
@@ -12,16 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_coach.asr.base import Hypothesis
-from voice_coach.asr.recognize import interpret, recognize_samples
+from voice_coach.asr.recognize import UNSURE, interpret, recognize_samples
 from voice_coach.content.intents import IntentParser
 from voice_coach.core.events import BARGE_IN, Intent
-
-# While speaking, only barge-in intents count. Measured: the coach's 285 sentences in its own TTS
-# voice, endpointed into 286 utterances, gave 4 accepted commands (slower x2, louder, repeat) and
-# no barge-in intent at all, while a user's real "stop" over the coach scored 0.26-1.0 here
-# (n-best rank and score gap, see asr.recognize). So the intent restriction does the guarding and
-# this floor only drops hypotheses found far down the n-best list.
-STRICT_CONFIDENCE = 0.1
+from voice_coach.ports import SpeechEngine
 
 
 @dataclass(frozen=True)
@@ -29,12 +24,12 @@ class Verdict:
     intent: Intent | None
     text: str
     confidence: float
-    reason: str  # "accepted", "rejected", "self-hearing"
+    reason: str  # "accepted", "rejected", "unsure", "self-hearing"
     seconds: float
 
 
 class Listener:
-    def __init__(self, engine, parser: IntentParser,
+    def __init__(self, engine: SpeechEngine, parser: IntentParser,
                  is_speaking: Callable[[], bool] = lambda: False) -> None:
         self.engine, self.parser, self.is_speaking = engine, parser, is_speaking
 
@@ -49,11 +44,12 @@ class Listener:
         if hypotheses:
             rec = interpret(hypotheses, self.engine.name, self.parser, 0.0)
         else:
-            # a second look doubles the chances of hearing a command in the coach's own voice
-            rec = recognize_samples(samples, self.engine, self.parser, second_look=not speaking)
+            rec = recognize_samples(samples, self.engine, self.parser)
         intent = rec.intent
         if intent is None:
-            return Verdict(None, rec.text, rec.confidence, "rejected", rec.seconds)
-        if speaking and (intent.name not in BARGE_IN or rec.confidence < STRICT_CONFIDENCE):
+            unsure = rec.reason == UNSURE and not speaking
+            return Verdict(None, rec.text, rec.confidence, "unsure" if unsure else "rejected",
+                           rec.seconds)
+        if speaking and intent.name not in BARGE_IN:
             return Verdict(None, rec.text, rec.confidence, "self-hearing", rec.seconds)
         return Verdict(intent, rec.text, rec.confidence, "accepted", rec.seconds)

@@ -20,14 +20,25 @@ from voice_coach.core.events import (
     Heard,
     Intent,
     Misheard,
+    Play,
     Started,
     TimerFired,
+    Unsure,
 )
 from voice_coach.core.flow import Flow
 from voice_coach.core.program import Drill, Program
 from voice_coach.core.state import Pending, State, TimerKind, snapshot, timer_name
 
 Handler = Callable[[Intent], list[Command]]
+
+# Heard with less confidence than this, these are checked with a question before they happen:
+# they cost a trainee their place (a drill, a rest). Typed commands are always sure.
+SURE = 0.95
+CHECK_FIRST = {
+    "next_drill": "Move on to the next drill?", "previous_drill": "Go back to the last drill?",
+    "goto_drill": "Switch to the {drill}?", "skip_rest": "Skip the rest?",
+}
+SORRY_GAP = 8.0  # at most one "sorry?" earcon in this many seconds
 
 
 class Coach:
@@ -38,6 +49,8 @@ class Coach:
         self.answers = Answers(self.ctx)
         self._saved = saved
         self._asked = Pending.NONE  # the question the last yes/no answers
+        self._to_check: Intent | None = None  # a consequential command waiting for a yes
+        self._last_sorry = -SORRY_GAP
         f, a, c = self.flow, self.answers, self.clock
         self.handlers: dict[str, Handler] = {
             # navigation
@@ -90,6 +103,11 @@ class Coach:
                 if name == timer_name(TimerKind.CUE):
                     return self.answers.unprompted_cue()
                 return self.clock.fired(name)
+            case Unsure(at):
+                if at - self._last_sorry < SORRY_GAP:
+                    return []
+                self._last_sorry = at
+                return [Play("sorry")]
         return []
 
     def _heard(self, intent: Intent) -> list[Command]:
@@ -97,9 +115,25 @@ class Coach:
         if handler is None:
             raise ValueError(f"the coach has no handler for intent '{intent.name}'")
         asked = self.ctx.state.pending
+        to_check, self._to_check = self._to_check, None
         if intent.name not in BARGE_IN:  # "stop" or "pause" keeps a question open
             self.ctx.state.pending = Pending.NONE
+        elif to_check is not None:
+            self._to_check = to_check
+        if to_check is not None and intent.name in ("yes", "no"):
+            if intent.name == "no":
+                return self.ctx.say("Okay, we'll carry on.", self.ctx.resume_hint())
+            return self.handlers[to_check.name](to_check)
         if asked == Pending.RESUME and intent.name in ("resume", "start"):
             return self.clock.carry_on()
+        if intent.name in CHECK_FIRST and intent.confidence < SURE:
+            return self._check_first(intent)
         self._asked = asked
         return handler(intent)
+
+    def _check_first(self, intent: Intent) -> list[Command]:
+        """Ask before a consequential command heard with middling confidence."""
+        self._to_check = intent
+        drill = str(intent.slots.get("drill", ""))
+        name = self.program.drill(drill).name if drill in self.program.drill_ids else "drill"
+        return self.ctx.say(CHECK_FIRST[intent.name].format(drill=name), "Say yes or no.")

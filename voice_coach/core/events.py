@@ -56,7 +56,14 @@ class TimerFired:
     at: float = 0.0
 
 
-Event = Started | Heard | Misheard | TimerFired
+@dataclass(frozen=True)
+class Unsure:
+    """Speech came close to a command but not close enough to act on."""
+
+    at: float = 0.0
+
+
+Event = Started | Heard | Misheard | TimerFired | Unsure
 
 
 # ---- commands (out of the coach)
@@ -78,7 +85,7 @@ class Say:
 
 @dataclass(frozen=True)
 class Play:
-    earcon: str  # "start", "ack", "rest_over", "done"
+    earcon: str  # "start", "ack", "rest_over", "done", "sorry"
 
 
 @dataclass(frozen=True)

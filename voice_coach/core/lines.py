@@ -6,7 +6,7 @@ Found by walking the real coach through the program, not by keeping a second lis
 
 from __future__ import annotations
 
-from voice_coach.core.coach import Coach
+from voice_coach.core.coach import CHECK_FIRST, SURE, Coach
 from voice_coach.core.events import Event, Heard, Intent, Say, Started, TimerFired
 from voice_coach.core.program import Program
 from voice_coach.core.state import COUNTDOWN, Mark, Phase, TimerKind, timer_name
@@ -38,6 +38,10 @@ def spoken_lines(program: Program) -> list[str]:
             hear("next_step")
         for name in QUESTIONS:
             hear(name)
+        for name in CHECK_FIRST:  # heard unsurely: asked back first
+            slots = {"drill": drill.id} if name == "goto_drill" else {}
+            feed(Heard(Intent(name, slots, confidence=SURE / 2), now))
+            hear("no")
         for cue in drill.cues:
             for focus in cue.focus:
                 hear("cue", focus=focus)

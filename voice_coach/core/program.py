@@ -67,5 +67,9 @@ class Program:
                 return d
         raise KeyError(drill_id)
 
+    @property
+    def drill_ids(self) -> list[str]:
+        return [d.id for d in self.drills]
+
     def index_of(self, drill_id: str) -> int:
         return [d.id for d in self.drills].index(drill_id)
