@@ -223,6 +223,17 @@ def test_recognize_file_shape(engine: PocketsphinxEngine, parser: IntentParser,
     json.dumps(out)
 
 
+def test_denoised_recognition_of_one_file_after_another(grammar: Grammar, parser: IntentParser,
+                                                       renders: Path, tmp_path: Path) -> None:
+    """RNNoise in front: each file is decoded whole, and the next one after it still works."""
+    pytest.importorskip("pyrnnoise", reason="the denoise extra is not installed")
+    engine = PocketsphinxEngine(grammar, denoise=True)
+    path = tmp_path / "cmd.wav"
+    save_wav(path, pad(render("how much time is left", renders, "en-us+klatt", 150)))
+    for _ in range(2):
+        assert recognize_file(path, engine, parser)["intent"] == "time_left"
+
+
 def test_open_engine_choices(grammar: Grammar, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOSK_MODEL_PATH", str(tmp_path / "none"))
