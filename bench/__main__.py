@@ -21,6 +21,7 @@ from rich.console import Console
 
 import bench.asr_bench  # noqa: F401  (registers the "asr" section)
 import bench.live_bench  # noqa: F401  (registers the "live" section)
+import bench.real_bench  # noqa: F401  (registers the "real" section)
 import bench.soak_bench  # noqa: F401  (registers the "soak" section)
 import bench.soak_live_bench  # noqa: F401  (registers the "soak-live" section)
 from bench.audio import BENCH_DIR, espeak_version

@@ -26,6 +26,8 @@ from bench.audio import RATE
 from bench.dataset import PROGRAM, SNRS, build, dumps, load_manifest
 from bench.noise import NOISE_TYPES, prepare_beds
 from bench.sections import section
+from bench.tradeoff import THRESHOLDS, acts, candidate_fields, check, label, right, wrong
+from voice_coach.asr.confidence import ACCEPT
 
 CONDITIONS = ("clean", *(f"{s}dB" for s in SNRS))
 QUICK_CONDITIONS = ("clean", "12dB")
@@ -118,6 +120,7 @@ def _decode(job: tuple[dict, dict]) -> dict:
         "heard": rec.text, "intent": intent.name if intent else None,
         "slots": _jsonable(intent.slots) if intent else None,
         "confidence": rec.confidence, "reason": getattr(rec, "reason", ""),
+        **candidate_fields(rec, _W["parser"]),
         "strict_intent": strict_intent, "decode_seconds": wall,
         "audio_seconds": audio.size / RATE, "pid": _W["pid"], "peak_rss_mb": _peak_rss_mb(),
         "load_seconds": _W["load_seconds"], "rss_before_engine_mb": _W["rss_before_engine"],
@@ -127,6 +130,43 @@ def _decode(job: tuple[dict, dict]) -> dict:
 def _jsonable(slots: dict) -> dict:
     return {k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
             for k, v in slots.items()}
+
+
+def curve(rows: list[dict]) -> dict:
+    """Commands right / wrong and false actions at each accepting threshold (see bench.tradeoff).
+    Coach lines: acted on as if the user said them, and (`coach_barge_in`) what the listener
+    would accept while the coach talks: barge-in intents only."""
+    from voice_coach.core.events import BARGE_IN
+
+    pos = [r for r in rows if r["kind"] == "positive"]
+    neg = [r for r in rows if r["kind"] == "negative" and r["category"] in SPEECH_NEGATIVES]
+    other = [r for r in rows if r["kind"] == "negative" and r["category"] not in SPEECH_NEGATIVES]
+    coach = [r for r in rows if r["kind"] == "coach"]
+    noisy = [r for r in pos if r["snr"] is not None]
+    out = []
+    for t in THRESHOLDS:
+        by_cond = {}
+        for cond in CONDITIONS:
+            sel = [r for r in pos if r["condition"] == cond]
+            if sel:
+                by_cond[cond] = _pct(sum(right(r, t) for r in sel), len(sel))
+        noisy_acc = [v for c, v in by_cond.items() if c != "clean" and v is not None]
+        clean = [r for r in pos if r["snr"] is None]
+        speech_fa = sum(1 for r in neg if acts(r, t))
+        out.append({
+            "threshold": t,
+            "right_pct": by_cond,
+            "right_avg_noisy_pct": round(statistics.mean(noisy_acc), 1) if noisy_acc else None,
+            "wrong_clean_pct": _pct(sum(wrong(r, t) for r in clean), len(clean)),
+            "wrong_noisy_pct": _pct(sum(wrong(r, t) for r in noisy), len(noisy)),
+            "speech_false_actions": speech_fa, "speech_n": len(neg),
+            "speech_false_actions_pct": _pct(speech_fa, len(neg)),
+            "coach_false_actions": sum(1 for r in coach if acts(r, t)), "coach_n": len(coach),
+            "coach_barge_in": sum(1 for r in coach if acts(r, t) in BARGE_IN),
+            "silence_noise_false_actions": sum(1 for r in other if acts(r, t)),
+            "silence_noise_n": len(other),
+        })
+    return {"rows": out, "mismatches_at_accept": check(rows)}
 
 
 # ---- main side
@@ -286,6 +326,7 @@ def summarize(rows: list[dict], timing_rows: list[dict]) -> dict:
         "accuracy_pct": acc, "wrong_intent_pct": wrong, "positives_per_condition": n_by_cond,
         "accuracy_by_noise_pct": by_noise, "accuracy_by_intent_pct": by_intent,
         "top_confusions": dict(confusions.most_common(15)), "negatives": negatives, "cost": cost,
+        "curve": curve(rows),
     }
 
 
@@ -359,9 +400,36 @@ def print_tables(console: Console, engines: dict[str, dict], split: str, quick: 
             _fmt(c["load_seconds"], " s"), _fmt(c["peak_rss_mb"], " MB"),
         )
     console.print(t)
+    for name, e in ok.items():
+        print_curve(console, name, e["summary"]["curve"], quick)
     for name, e in engines.items():
         if not e.get("available"):
             console.print(e.get("note") or f"{name}: {e.get('error')}")
+
+
+def print_curve(console: Console, name: str, cur: dict, quick: bool) -> None:
+    noisy = "12 dB" if quick else "avg 6–24 dB"
+    t = Table(title=f"{name}: trade-off by accepting threshold (act when confidence ≥ t)")
+    for col in ("threshold", "right\nclean", f"right\n{noisy}", "wrong intent\nclean",
+                f"wrong intent\n{noisy}", "false actions\nnon-command speech",
+                "coach's own lines\n(barge-in)", "silence/\nnoise only"):
+        t.add_column(col, justify="left" if col == "threshold" else "right",
+                     no_wrap=col == "threshold")
+    for row in cur["rows"]:
+        t.add_row(
+            label(row["threshold"]), _fmt(row["right_pct"].get("clean"), "%"),
+            _fmt(row["right_avg_noisy_pct"], "%"), _fmt(row["wrong_clean_pct"], "%"),
+            _fmt(row["wrong_noisy_pct"], "%"),
+            f"{_fmt(row['speech_false_actions_pct'], '%')} "
+            f"({row['speech_false_actions']}/{row['speech_n']})",
+            f"{row['coach_false_actions']}/{row['coach_n']} ({row['coach_barge_in']})",
+            f"{row['silence_noise_false_actions']}/{row['silence_noise_n']}",
+            style="bold" if row["threshold"] == ACCEPT else None,
+        )
+    console.print(t)
+    if cur["mismatches_at_accept"]:
+        console.print(f"[yellow]warning: {cur['mismatches_at_accept']} utterance(s) where the "
+                      "curve at ACCEPT disagrees with what recognize_samples returned[/]")
 
 
 @section("asr", "Speech recognition: accuracy in noise, false actions, decode cost",
