@@ -360,3 +360,29 @@ def test_stop_gets_through_while_the_coach_is_talking(engine: PocketsphinxEngine
     audio = render("stop", renders, voice, rate)
     verdict = Listener(engine, parser).judge(pad(audio) if padded else audio, speaking=True)
     assert verdict.intent is not None and verdict.intent.name == "stop", verdict
+
+
+def test_the_listener_wants_a_surer_hearing_for_what_makes_no_sense_now(
+        engine: PocketsphinxEngine, parser: IntentParser) -> None:
+    from harness import Session
+
+    from voice_coach.asr.base import Hypothesis
+    from voice_coach.asr.listener import Listener
+    from voice_coach.core.state import Phase
+
+    session = Session(load_program("hip-hinge"))
+    session.start()
+    listener = Listener(engine, parser, expects=session.coach.expects)
+
+    def judge(text: str, confidence: float) -> str:
+        verdict = listener.judge(np.zeros(0, dtype=np.int16), speaking=False,
+                                 hypotheses=[Hypothesis(text, 0.0, {"confidence": confidence})])
+        return verdict.reason
+
+    assert judge("skip the rest", 0.9) == "unexpected now"  # in setup
+    assert judge("skip the rest", 0.97) == "accepted"  # heard surely: the trainee's call
+    assert judge("next step", 0.9) == "accepted"
+    session.hear("start")
+    session.hear("set_done")
+    assert session.phase == Phase.REST
+    assert judge("skip the rest", 0.9) == "accepted"

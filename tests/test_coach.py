@@ -379,3 +379,15 @@ def test_skip_rest_heard_unsurely_keeps_the_rest_until_yes(s: Session) -> None:
     s.hear("stop")  # a barge-in keeps the question open
     assert "Skipping the rest" in s.said(s.hear("yes"))
     assert s.phase == Phase.SET
+
+
+def test_what_makes_sense_depends_on_the_moment(s: Session) -> None:
+    coach = s.coach
+    assert coach.expects("next_step") and not coach.expects("skip_rest")
+    assert not coach.expects("yes")  # nothing asked
+    assert coach.expects("stop") and coach.expects("pain") and coach.expects("cue")
+    to_phase(s, Phase.REST)
+    assert coach.expects("skip_rest") and not coach.expects("set_done")
+    s.hear("end_workout")  # "End the workout now? Say yes or no."
+    assert coach.expects("yes") and coach.expects("no")
+

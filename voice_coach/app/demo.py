@@ -179,7 +179,8 @@ def run_demo(out_dir: Path, engine: SpeechEngine, parser: IntentParser, program:
     clock = ManualClock()
     sink = DemoOutput(clock, synth, load_earcons())
     runtime = Runtime(Coach(program), clock, sink, observers=[sink.observe])
-    listener = Listener(engine, parser, is_speaking=lambda: sink.busy_until > clock.now())
+    listener = Listener(engine, parser, is_speaking=lambda: sink.busy_until > clock.now(),
+                        expects=runtime.coach.expects)
     runtime.dispatch(Started(0.0))
     acted = 0
     for line, gap in SCRIPT:

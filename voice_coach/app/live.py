@@ -191,7 +191,8 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
         runtime = Runtime(Coach(program, saved), clock, speaker, clock.real_seconds, log,
                           observers=[echo_to(console)])
         console.show_status(lambda: status_text(runtime))
-        listener = Listener(engine, parser, is_speaking=lambda: speaker.speaking)
+        listener = Listener(engine, parser, is_speaking=lambda: speaker.speaking,
+                            expects=runtime.coach.expects)
 
         def report(verdict: Verdict) -> None:
             meaning = verdict.intent.name if verdict.intent else f"({verdict.reason})"

@@ -27,7 +27,7 @@ from voice_coach.core.events import (
 )
 from voice_coach.core.flow import Flow
 from voice_coach.core.program import Drill, Program
-from voice_coach.core.state import Pending, State, TimerKind, snapshot, timer_name
+from voice_coach.core.state import Pending, Phase, State, TimerKind, snapshot, timer_name
 
 Handler = Callable[[Intent], list[Command]]
 
@@ -39,6 +39,19 @@ CHECK_FIRST = {
     "goto_drill": "Switch to the {drill}?", "skip_rest": "Skip the rest?",
 }
 SORRY_GAP = 8.0  # at most one "sorry?" earcon in this many seconds
+
+# Intents that make sense only in some phases; every other intent (stop, pause, pain, help,
+# cue, time left...) makes sense at any time. Used to weight recognition by the moment.
+MAKES_SENSE_IN = {
+    "next_step": {Phase.SETUP, Phase.REST, Phase.DRILL_DONE, Phase.DONE},
+    "previous_step": {Phase.SETUP},
+    "setup": {Phase.SETUP, Phase.SET, Phase.DRILL_DONE},
+    "start": {Phase.SETUP, Phase.REST, Phase.DRILL_DONE, Phase.DONE},
+    "set_done": {Phase.SET},
+    "skip_rest": {Phase.REST},
+    "add_time": {Phase.SET, Phase.REST},
+}
+ANSWERS = frozenset({"yes", "no"})  # make sense only when the coach has asked something
 
 
 class Coach:
@@ -83,6 +96,14 @@ class Coach:
     @property
     def state(self) -> State:
         return self.ctx.state
+
+    def expects(self, intent: str) -> bool:
+        """Whether a trainee would say this now (phase, open question); safety and questions
+        always make sense."""
+        if intent in ANSWERS:
+            return self.ctx.state.pending != Pending.NONE or self._to_check is not None
+        phases = MAKES_SENSE_IN.get(intent)
+        return phases is None or self.ctx.state.phase in phases
 
     def snapshot(self, now: float | None = None) -> dict[str, Any]:
         """Everything needed to carry on after a crash (see state.restore)."""
