@@ -2,13 +2,15 @@
 
 While the coach is talking its own voice reaches the mic, so only barge-in intents ("stop",
 "pause", "quieter") are accepted then. A command that came close to the accepting confidence is
-"unsure": the coach may ask "sorry?" (never while it talks).
+"unsure": the coach may ask "sorry?" (never while it talks). In wake-word mode only what is said in
+the window after the wake word counts, except barge-in intents while the coach talks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,20 +20,46 @@ from voice_coach.content.intents import IntentParser
 from voice_coach.core.events import BARGE_IN, Intent
 from voice_coach.ports import SpeechEngine
 
+if TYPE_CHECKING:
+    from voice_coach.asr.endpoint import Utterance
+    from voice_coach.asr.wakeword import WakeWindow
+
 
 @dataclass(frozen=True)
 class Verdict:
     intent: Intent | None
     text: str
     confidence: float
-    reason: str  # "accepted", "rejected", "unsure", "self-hearing"
+    reason: str  # "accepted", "rejected", "unsure", "self-hearing", "no wake word", "wake word"
     seconds: float
 
 
 class Listener:
     def __init__(self, engine: SpeechEngine, parser: IntentParser,
-                 is_speaking: Callable[[], bool] = lambda: False) -> None:
+                 is_speaking: Callable[[], bool] = lambda: False,
+                 wake: WakeWindow | None = None) -> None:
         self.engine, self.parser, self.is_speaking = engine, parser, is_speaking
+        self.wake = wake  # None: every utterance may be a command
+
+    def hear(self, utt: Utterance) -> Verdict:
+        """Judge one endpointed utterance, gated by the wake word when that mode is on.
+
+        Outside the wake window nothing is decoded while the coach is quiet (a busy room costs
+        no recognition); while it talks the utterance is decoded for barge-in intents only.
+        """
+        early = utt.hypotheses if utt.reason == "early" else None
+        if self.wake is None:
+            return self.judge(utt.samples, hypotheses=early)
+        speaking = self.is_speaking()
+        admitted = self.wake.admit(utt)
+        if admitted is not None:
+            return self.judge(admitted.samples, speaking,
+                              hypotheses=early if admitted is utt else None)
+        if speaking:
+            return self.judge(utt.samples, True, hypotheses=early)
+        at = self.wake.woke_at
+        said_it = at is not None and utt.start <= at <= utt.end + 0.5
+        return Verdict(None, "", 0.0, "wake word" if said_it else "no wake word", 0.0)
 
     def judge(self, samples: np.ndarray, speaking: bool | None = None,
               hypotheses: list[Hypothesis] | None = None) -> Verdict:
