@@ -155,6 +155,16 @@ def test_wake_phrase_then_command_is_acted_on(renders: Path, engine,
     assert verdicts[-1].reason == "accepted"
 
 
+def test_wake_phrase_and_command_in_one_utterance_is_acted_on(renders: Path, engine,
+                                                               parser: IntentParser) -> None:
+    """A comma's pause is too short for the endpointer: the utterance is cut at the detection."""
+    audio = np.concatenate([silence(0.5), render("okay nabu, what's the cue", renders, *USER),
+                            silence(1.0)])
+    acted, verdicts, _ = run_loop(audio, engine, parser)
+    assert acted == ["cue"], verdicts
+    assert len(verdicts) == 1
+
+
 def test_a_command_after_the_window_is_dropped(renders: Path, engine,
                                                parser: IntentParser) -> None:
     audio = np.concatenate([silence(0.5), render("okay nabu", renders, *USER),
