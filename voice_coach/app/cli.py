@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from voice_coach import __version__
 from voice_coach.app.settings import ENGINES
-from voice_coach.asr import SPEECH_ENGINES
+from voice_coach.asr import SPEECH_ENGINES, WAKE_WORDS
 from voice_coach.errors import VoiceCoachError
 
 if TYPE_CHECKING:
@@ -296,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--text", action="store_true", help="type commands instead of speaking")
     run.add_argument("--time-scale", type=float, metavar="X", help="run timers X times faster")
     run.add_argument("--fresh", action="store_true", help="start over, ignoring saved progress")
+    run.add_argument("--wake-word", metavar="NAME",
+                     help="commands count only after this wake word ('' = off): "
+                          + ", ".join(WAKE_WORDS))
+    run.add_argument("--wake-window", type=float, metavar="S",
+                     help="seconds after the wake word in which commands count (default 5)")
     run.add_argument("--wait-for-audio", action="store_true",
                      help="wait for a microphone instead of exiting (for the boot service)")
     run.set_defaults(func=cmd_run)

@@ -110,6 +110,22 @@ def check_engine(settings: Settings) -> Check:
                  "" if ok else "pip install --force-reinstall pocketsphinx")
 
 
+def check_wake_word(settings: Settings) -> Check:
+    from voice_coach.asr.wakeword import INSTALL, WakeWordDetector, WakeWordError
+
+    if not settings.wake_word:
+        return Check("wake word", True, "off: every command counts (set wake_word in config.toml "
+                     "for busy rooms)")
+    try:
+        detector = WakeWordDetector(settings.wake_word)
+    except WakeWordError as exc:
+        return Check("wake word", False, str(exc), f".venv/bin/{INSTALL}")
+    detector.close()
+    return Check("wake word", True, f"on: say '{detector.phrase}', then a command within "
+                 f"{settings.wake_window:g} s (stop and pause work without it while the coach "
+                 "talks)")
+
+
 def check_dir(name: str, path: Path) -> Check:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -133,6 +149,7 @@ def run_checks(settings: Settings) -> list[Check]:
     checks: list[Callable[[], Check]] = [
         lambda: check_output(settings), lambda: check_input(settings),
         lambda: check_tts(settings), lambda: check_engine(settings),
+        lambda: check_wake_word(settings),
         lambda: check_dir("data", user_data_dir()),
         lambda: check_dir("cache", Path(user_cache_dir("voice-coach"))),
     ]

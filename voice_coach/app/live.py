@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from voice_coach.adapters.mic import Microphone
     from voice_coach.adapters.workout_log import WorkoutLog
     from voice_coach.app.settings import Settings
+    from voice_coach.asr.wakeword import WakeWindow, WakeWordDetector
     from voice_coach.content.intents import IntentParser
     from voice_coach.core.program import Program
 
@@ -115,9 +116,8 @@ def listen(utterances: Iterable[Utterance], listener: Listener, runtime: Runtime
            report: Callable[[Verdict], None] | None = None) -> None:
     """Judge each utterance and post what should be acted on; runs on the listening thread."""
     for utterance in utterances:
-        early = utterance.hypotheses if utterance.reason == "early" else None
         try:
-            verdict: Verdict = listener.judge(utterance.samples, hypotheses=early)
+            verdict: Verdict = listener.hear(utterance)
         except Exception as exc:  # a recogniser failure loses one utterance, not the session
             print(f"voice-coach: recogniser error: {exc}", file=sys.stderr)
             continue
@@ -139,12 +139,21 @@ def start_listening(utterances: Iterable[Utterance], listener: Listener, runtime
 
 
 def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser,
-                    ) -> Iterable[Utterance]:
-    """Mic blocks -> utterances; "stop" ends its utterance as soon as the partial says so."""
+                    wake: WakeWordDetector | None = None,
+                    on_wake: Callable[[float], None] | None = None) -> Iterable[Utterance]:
+    """Mic blocks -> utterances; "stop" ends its utterance as soon as the partial says so.
+
+    With a wake-word detector each block goes to it first, so a detection (reported to `on_wake`
+    in stream seconds) is known before the utterance it ends is judged.
+    """
     from voice_coach.asr.endpoint import StreamingEndpointer, barge_in_finisher
 
     endpointer = StreamingEndpointer(engine, early_finish=barge_in_finisher(parser))
     for block in mic.frames():
+        if wake is not None:
+            for at in wake.feed(block):
+                if on_wake is not None:
+                    on_wake(at)
         yield from endpointer.feed(block)
 
 
@@ -180,6 +189,12 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
     from voice_coach.core.lines import spoken_lines
 
     quiet_alsa_messages()
+    wake: WakeWordDetector | None = None
+    window: WakeWindow | None = None
+    if settings.wake_word:  # before the devices: a missing package is one line, not a half-start
+        from voice_coach.asr.wakeword import WakeWindow, WakeWordDetector
+
+        wake, window = WakeWordDetector(settings.wake_word), WakeWindow(settings.wake_window)
     mic = open_microphone(device_arg(settings.input_device), wait_for_audio)
     speaker = None
     try:
@@ -192,14 +207,22 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
                           observers=[echo_to(console)])
         console.show_status(lambda: status_text(runtime))
         listener = Listener(engine, parser, is_speaking=lambda: speaker.speaking,
-                            expects=runtime.coach.expects)
+                            expects=runtime.coach.expects, wake=window)
+
+        def woke(at: float) -> None:
+            if window is not None:
+                window.wake(at)
+            runtime.post_cue("ack")
+            console.line("[wake word]")
 
         def report(verdict: Verdict) -> None:
             meaning = verdict.intent.name if verdict.intent else f"({verdict.reason})"
             console.line(f"heard: {verdict.text or '...'} ({verdict.confidence:.2f}) -> {meaning}")
 
-        start_listening(utterances_from(mic, engine, parser), listener, runtime, report)
-        print(f"voice-coach: listening with {engine.name}", file=sys.stderr, flush=True)
+        start_listening(utterances_from(mic, engine, parser, wake, woke), listener, runtime,
+                        report)
+        hint = f", commands after '{wake.phrase}'" if wake is not None else ""
+        print(f"voice-coach: listening with {engine.name}{hint}", file=sys.stderr, flush=True)
         try:
             run_awake(runtime)
         finally:

@@ -34,6 +34,13 @@ class EndOfInput:
     """Posted when the input has nothing more to say (stdin EOF)."""
 
 
+class Cue:
+    """Posted to play an earcon that is no event for the coach (the wake word's "ack")."""
+
+    def __init__(self, earcon: str) -> None:
+        self.earcon = earcon
+
+
 class Runtime:
     """Runs the coach until the session ends or the input closes."""
 
@@ -43,7 +50,7 @@ class Runtime:
         self.coach, self.clock, self.output, self.log = coach, clock, output, log
         self.observers = list(observers)
         self.scheduler = Scheduler()
-        self.inbox: queue.Queue[Event | EndOfInput] = queue.Queue()
+        self.inbox: queue.Queue[Event | EndOfInput | Cue] = queue.Queue()
         self._real_seconds = real_seconds or (lambda s: s)
         self.finished = False
 
@@ -55,6 +62,9 @@ class Runtime:
     def post_unsure(self) -> None:
         """Speech that came close to a command: the coach may ask "sorry?"."""
         self.inbox.put(Unsure(self.clock.now()))
+
+    def post_cue(self, earcon: str) -> None:
+        self.inbox.put(Cue(earcon))
 
     def post_end(self) -> None:
         self.inbox.put(EndOfInput())
@@ -125,6 +135,9 @@ class Runtime:
             return True
         if isinstance(item, EndOfInput):
             return False
+        if isinstance(item, Cue):
+            self._execute(Play(item.earcon))
+            return True
         self.dispatch(item)
         return not self.finished
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from voice_coach.asr import SPEECH_ENGINES
+from voice_coach.asr import SPEECH_ENGINES, WAKE_WORDS
 from voice_coach.errors import VoiceCoachError
 
 
@@ -31,6 +31,8 @@ class Settings:
     volume: float = 1.0  # 0.1 .. 2.0 software gain
     time_scale: float = 1.0
     denoise: bool = False  # noise suppression in front of the recogniser
+    wake_word: str = ""  # "" = off; okay_nabu | hey_jarvis | alexa | hey_mycroft
+    wake_window: float = 5.0  # seconds after the wake word in which commands count
 
 
 ENGINES = (*SPEECH_ENGINES, "text")  # "text": typed commands, no audio
@@ -71,6 +73,11 @@ def _check(values: dict[str, Any], sources: dict[str, str]) -> None:
         raise SettingsError(f"{sources['rate']}: 'rate' must be 80..300 words per minute")
     if not 0.1 <= values["volume"] <= 2.0:
         raise SettingsError(f"{sources['volume']}: 'volume' must be between 0.1 and 2.0")
+    if values["wake_word"] and values["wake_word"] not in WAKE_WORDS:
+        raise SettingsError(f"{sources['wake_word']}: 'wake_word' must be empty (off) or one of "
+                            f"{', '.join(WAKE_WORDS)}")
+    if not 1.0 <= values["wake_window"] <= 60.0:
+        raise SettingsError(f"{sources['wake_window']}: 'wake_window' must be 1..60 seconds")
     if values["time_scale"] <= 0:
         raise SettingsError(f"{sources['time_scale']}: 'time_scale' must be positive")
 

@@ -6,3 +6,4 @@ listener that decides what counts as a command.
 """
 
 SPEECH_ENGINES = ("auto", "pocketsphinx", "vosk")  # "auto": vosk with a model, else pocketsphinx
+WAKE_WORDS = ("okay_nabu", "hey_jarvis", "alexa", "hey_mycroft")  # pymicro-wakeword's models

@@ -5,13 +5,15 @@ While the coach is talking its own voice reaches the mic, so only barge-in inten
 "unsure": the coach may ask "sorry?" (never while it talks). A command that makes no sense at this
 moment (skip rest during a set, yes when nothing was asked) needs a surer hearing: measured on
 the bench's decodes, this removed the one real false action left (1/322 -> 0/322 outside the
-setup phase) and lost no command that made sense in the phase.
+setup phase) and lost no command that made sense in the phase. In wake-word mode only what is
+said in the window after the wake word counts, except barge-in intents while the coach talks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,22 +24,50 @@ from voice_coach.core.coach import SURE
 from voice_coach.core.events import BARGE_IN, Intent
 from voice_coach.ports import SpeechEngine
 
+if TYPE_CHECKING:
+    from voice_coach.asr.endpoint import Utterance
+    from voice_coach.asr.wakeword import WakeWindow
+
 
 @dataclass(frozen=True)
 class Verdict:
     intent: Intent | None
     text: str
     confidence: float
-    reason: str  # "accepted", "rejected", "unsure", "self-hearing", "unexpected now"
+    # "accepted", "rejected", "unsure", "self-hearing", "unexpected now", "no wake word",
+    # "wake word"
+    reason: str
     seconds: float
 
 
 class Listener:
     def __init__(self, engine: SpeechEngine, parser: IntentParser,
                  is_speaking: Callable[[], bool] = lambda: False,
-                 expects: Callable[[str], bool] = lambda _: True) -> None:
+                 expects: Callable[[str], bool] = lambda _: True,
+                 wake: WakeWindow | None = None) -> None:
         self.engine, self.parser, self.is_speaking = engine, parser, is_speaking
         self.expects = expects  # would a trainee say this intent now?
+        self.wake = wake  # None: every utterance may be a command
+
+    def hear(self, utt: Utterance) -> Verdict:
+        """Judge one endpointed utterance, gated by the wake word when that mode is on.
+
+        Outside the wake window nothing is decoded while the coach is quiet (a busy room costs
+        no recognition); while it talks the utterance is decoded for barge-in intents only.
+        """
+        early = utt.hypotheses if utt.reason == "early" else None
+        if self.wake is None:
+            return self.judge(utt.samples, hypotheses=early)
+        speaking = self.is_speaking()
+        admitted = self.wake.admit(utt)
+        if admitted is not None:
+            return self.judge(admitted.samples, speaking,
+                              hypotheses=early if admitted is utt else None)
+        if speaking:
+            return self.judge(utt.samples, True, hypotheses=early)
+        at = self.wake.woke_at
+        said_it = at is not None and utt.start <= at <= utt.end + 0.5
+        return Verdict(None, "", 0.0, "wake word" if said_it else "no wake word", 0.0)
 
     def judge(self, samples: np.ndarray, speaking: bool | None = None,
               hypotheses: list[Hypothesis] | None = None) -> Verdict:
