@@ -44,12 +44,15 @@ class Coach:
             "next_drill": f.next_drill, "previous_drill": f.previous_drill,
             "goto_drill": f.goto_drill, "list_drills": a.list_drills,
             "current_drill": a.current_drill, "setup": f.setup, "next_step": f.next_step,
-            "previous_step": f.previous_step, "repeat": a.repeat,
+            "previous_step": f.previous_step, "repeat": a.repeat, "what_now": f.what_now,
+            "restart_drill": f.restart_drill, "easier": f.easier, "harder": f.harder,
+            "sets_left": a.sets_left, "reps": a.reps, "equipment": a.equipment,
             # coaching
             "cue": a.cue, "mistakes": a.mistakes, "why": a.why,
             "squat_vs_hinge": a.squat_vs_hinge, "pain": f.pain, "help": a.help,
             # sets and timing
             "start": f.go, "set_done": f.set_done, "rest": f.rest, "skip_rest": f.skip_rest,
+            "add_set": f.add_set,
             "add_time": c.add_time, "time_left": a.time_left, "pause": c.pause,
             "resume": c.resume, "end_workout": f.end_workout,
             # the voice, and answers to the coach's questions
@@ -101,5 +104,7 @@ class Coach:
             self.ctx.state.pending = Pending.NONE
         if asked == Pending.RESUME and intent.name in ("resume", "start"):
             return self.clock.carry_on()
+        if asked == Pending.RESUME and intent.name == "restart_drill":  # "start over"
+            return self.flow.start_program()
         self._asked = asked
         return handler(intent)

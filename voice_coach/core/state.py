@@ -79,6 +79,7 @@ class State:
     step: int = -1
     set_number: int = 1
     sets_done: dict[str, int] = field(default_factory=dict)
+    extra_sets: dict[str, int] = field(default_factory=dict)  # "one more set", by drill id
     timer: Countdown | None = None
     last_cue: str = ""
     cue_turn: int = 0
