@@ -177,6 +177,8 @@ class Grammar:
     @classmethod
     def foreign(cls, folder: Path) -> Grammar:
         """Any folder of hassil YAML intents with its own lists (for other command sets)."""
+        if not folder.is_dir():
+            raise IntentsError(f"{folder}: not a folder of intent templates")
         files = sorted(folder.glob("*.yaml"))
         if not files:
             raise IntentsError(f"{folder}: no intent template files (*.yaml)")
