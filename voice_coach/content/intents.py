@@ -3,21 +3,23 @@
 The drill list is built from the program (names, aliases, "drill four", "the fourth one"), so a new
 program brings its own words; durations and counts come from one number grammar
 (core/numbers.py). The same `Grammar` feeds the speech recogniser (see asr/grammar.py): its
-`slot_lists` are what is said aloud; `parse_lists` add what is only typed (every duration up to
-ten minutes, words the recogniser's dictionary lacks).
+`intents` and `slot_lists` are what is said aloud; `parse_intents` and `parse_lists` add what is
+only typed (sentences and values marked `metadata: {typed: true}`: words the recogniser's
+dictionary lacks, phrasings that cost it more false actions than they bring, every duration up
+to ten minutes).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 from hassil import Intents, TextSlotList, recognize
-from hassil.intents import SlotList, TextSlotValue
+from hassil.intents import IntentData, SlotList, TextSlotValue
 
 from voice_coach.core.events import Intent
 from voice_coach.core.numbers import (
@@ -99,8 +101,15 @@ def _number_list(name: str, phrases: Iterable[Phrase]) -> TextSlotList:
     return TextSlotList.from_tuples([(p.words, p.value) for p in phrases], name=name)
 
 
-def _typed(value: TextSlotValue) -> bool:
-    return bool((value.metadata or {}).get("typed"))
+def _typed(item: TextSlotValue | IntentData) -> bool:
+    return bool((item.metadata or {}).get("typed"))
+
+
+def _spoken(intents: Intents) -> Intents:
+    """The templates without their typed-only sentences."""
+    kept = {name: replace(intent, data=[d for d in intent.data if not _typed(d)])
+            for name, intent in intents.intents.items()}
+    return replace(intents, intents={n: i for n, i in kept.items() if i.data})
 
 
 @dataclass(frozen=True)
@@ -149,12 +158,14 @@ def _strip_one(text: str, phrases: tuple[str, ...], start: bool) -> str | None:
 class Grammar:
     """Loaded templates plus every slot list, ready for matching or for building an ASR grammar."""
 
-    intents: Intents
-    slot_lists: dict[str, SlotList]  # what is said aloud: the recogniser's language
-    parse_lists: dict[str, SlotList] = field(default_factory=dict)  # plus what is only typed
+    intents: Intents  # what is said aloud: the recogniser's language
+    slot_lists: dict[str, SlotList]
+    parse_intents: Intents | None = None  # plus what is only typed (default: the same)
+    parse_lists: dict[str, SlotList] = field(default_factory=dict)
     fillers: Fillers = field(default_factory=Fillers)
 
     def __post_init__(self) -> None:
+        self.parse_intents = self.parse_intents or self.intents
         self.parse_lists = {**self.slot_lists, **self.parse_lists}
 
     @classmethod
@@ -163,7 +174,7 @@ class Grammar:
         coach's numbers."""
         grammar = cls.foreign(folder or intents_dir())
         for name, phrases in NUMBER_LISTS.items():
-            if name in grammar.intents.slot_lists:
+            if name in grammar.slot_lists:
                 raise IntentsError(f"list '{name}' comes from the number grammar; "
                                    "remove it from the templates")
             every = list(phrases())
@@ -209,13 +220,15 @@ class Grammar:
             if isinstance(slot_list, TextSlotList) and any(map(_typed, slot_list.values)):
                 slot_list = TextSlotList(name, [v for v in slot_list.values if not _typed(v)])
             spoken[name] = slot_list
-        return cls(intents, spoken, dict(intents.slot_lists), Fillers.from_dict(fillers))
+        return cls(_spoken(intents), spoken, intents, dict(intents.slot_lists),
+                   Fillers.from_dict(fillers))
 
 
 def check_handlers(grammar: Grammar, handled: Iterable[str]) -> None:
     """Fail loudly unless every intent in the templates has a handler and every handler an
     intent."""
-    names, handled = set(grammar.intents.intents), set(handled)
+    assert grammar.parse_intents is not None
+    names, handled = set(grammar.parse_intents.intents), set(handled)
     problems = [f"intent '{n}' has no handler in the coach" for n in sorted(names - handled)]
     problems += [f"the coach handles '{n}' but no template says it"
                  for n in sorted(handled - names)]
@@ -236,7 +249,7 @@ class IntentParser:
     def parse(self, text: str, confidence: float = 1.0) -> Intent | None:
         g = self.grammar
         for words in g.fillers.readings(normalize(text)):
-            result = recognize(words, g.intents, slot_lists=g.parse_lists)
+            result = recognize(words, g.parse_intents or g.intents, slot_lists=g.parse_lists)
             if result is not None:
                 slots = {name: entity.value for name, entity in result.entities.items()}
                 return Intent(result.intent.name, slots, confidence, words)
