@@ -120,7 +120,12 @@ def test_equipment(s: Session) -> None:
 
 def test_start_over_restarts_this_drill_from_step_one_and_set_one(s: Session) -> None:
     rest_after_first_set(s)
-    said = say(s, "start over")
+    asked = f"Start the {FIRST.name} over from the top? Say yes or no."
+    assert say(s, "start over") == asked  # its finished sets would be forgotten: ask first
+    assert say(s, "no").startswith("Okay, we'll carry on.")
+    assert s.phase == Phase.REST and s.coach.state.sets_done[FIRST.id] == 1
+    assert say(s, "restart the drill") == asked
+    said = say(s, "yes")
     assert said.startswith("From the top. Drill one of seven") and "Step one" in said
     assert s.phase == Phase.SETUP and s.coach.state.set_number == 1
     assert s.coach.state.timer is None and FIRST.id not in s.coach.state.sets_done

@@ -140,7 +140,12 @@ class Flow:
         return ctx.say("That's the whole workout. Say end workout to finish.")
 
     def restart_drill(self, intent: Intent) -> list[Command]:
-        """ "start over": this drill again from its first step and first set."""
+        """ "start over": asks first, since the drill's finished sets are forgotten."""
+        self.ctx.state.pending = Pending.RESTART
+        return self.ctx.say(f"Start the {self.ctx.current.name} over from the top? "
+                            "Say yes or no.")
+
+    def _restart(self) -> list[Command]:
         s, d = self.ctx.state, self.ctx.current
         s.sets_done.pop(d.id, None)
         s.extra_sets.pop(d.id, None)
@@ -309,6 +314,8 @@ class Flow:
             return self.clock.carry_on() if yes else self.start_program()
         if pending == Pending.EASIER and yes and d.easier:
             return self.open_drill(ctx.program.index_of(d.easier))
+        if pending == Pending.RESTART and yes:
+            return self._restart()
         if pending == Pending.END and yes:
             return [*self.clock.cancel(), *self.clock.cancel_cue(), *self.finish_program(""),
                     EndSession()]

@@ -24,6 +24,7 @@ class Pending(StrEnum):
     RESUME = "resume"  # carry on from saved progress?
     EASIER = "easier"  # switch to the easier drill after pain?
     END = "end"  # end the workout now?
+    RESTART = "restart"  # start this drill over (its finished sets are forgotten)?
 
 
 class TimerKind(StrEnum):
