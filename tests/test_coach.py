@@ -309,7 +309,8 @@ def test_random_event_sequences_never_raise(events: list[tuple[str, float]]) -> 
     s = Session(PROGRAM)
     s.start()
     slot_values = {"goto_drill": {"drill": PROGRAM.drills[4].id}, "add_time": {"seconds": 60},
-                   "rest": {}, "cue": {"focus": "head"}, "pain": {}}
+                   "rest": {}, "cue": {"focus": "head"}, "pain": {}, "add_set": {"count": 2},
+                   "equipment": {"gear": "wall"}}
     for intent, gap in events:
         s.hear(intent, **slot_values.get(intent, {}))
         s.wait(gap)
@@ -320,11 +321,12 @@ def test_random_event_sequences_never_raise(events: list[tuple[str, float]]) -> 
 def test_bare_next_means_what_comes_next_in_each_phase(s: Session) -> None:
     assert "Step two" in s.said(s.hear("next_step"))
     to_phase(s, Phase.REST)
-    assert "left in rest. Then set two of three." in s.said(s.hear("next_step"))
-    s.hear("skip_rest")
+    # in a rest "next" (or "let's move on") is the next set, never the next drill
+    assert "Moving on. Set two of three." in s.said(s.hear("next_step"))
+    assert s.phase == Phase.SET and s.coach.state.drill == 0
     assert "Finish the set first." in s.said(s.hear("next_step"))
     s.hear("set_done")
-    s.hear("skip_rest")
+    s.hear("next_step")
     s.hear("set_done")
     assert s.phase == Phase.DRILL_DONE
     assert "Drill two of seven" in s.said(s.hear("next_step"))
@@ -387,7 +389,7 @@ def test_what_makes_sense_depends_on_the_moment(s: Session) -> None:
     assert not coach.expects("yes")  # nothing asked
     assert coach.expects("stop") and coach.expects("pain") and coach.expects("cue")
     to_phase(s, Phase.REST)
-    assert coach.expects("skip_rest") and not coach.expects("set_done")
+    assert coach.expects("skip_rest") and not coach.expects("previous_step")
     s.hear("end_workout")  # "End the workout now? Say yes or no."
     assert coach.expects("yes") and coach.expects("no")
 

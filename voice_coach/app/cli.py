@@ -37,6 +37,16 @@ def _load(program_id: str) -> tuple[Program, IntentParser]:
     return program, IntentParser(grammar)
 
 
+def _parser(args: argparse.Namespace, program_id: str) -> IntentParser:
+    """The coach's parser, or one for another folder of intents (`--intents DIR`: any command
+    set, with its own lists; no coach handlers needed)."""
+    from voice_coach.content.intents import Grammar, IntentParser
+
+    if args.intents is not None:
+        return IntentParser(Grammar.foreign(args.intents))
+    return _load(program_id)[1]
+
+
 # ---- subcommands
 
 
@@ -48,7 +58,7 @@ def _open_engine(settings: Settings, parser: IntentParser) -> SpeechEngine:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    _, parser = _load(args.program)
+    parser = _parser(args, args.program)
     intent = parser.parse(args.text)
     result = {"text": args.text, "intent": intent.name if intent else None,
               "slots": intent.slots if intent else {}, "confidence": intent.confidence if intent
@@ -235,7 +245,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from voice_coach.asr.recognize import recognize_file
 
     settings, _ = settings_from(args)
-    _, parser = _load(settings.program)
+    parser = _parser(args, settings.program)
     engine = _open_engine(settings, parser)
     failures = 0
     for path in args.files:
@@ -310,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     recognize.add_argument("--engine", choices=SPEECH_ENGINES)
     recognize.add_argument("--model", help="path to a vosk model folder")
     recognize.add_argument("--json", action="store_true")
+    recognize.add_argument("--intents", type=Path, metavar="DIR",
+                           help="another folder of hassil intents (with its own lists)")
     recognize.set_defaults(func=cmd_recognize)
 
     demo = sub.add_parser("demo", help="render a hands-free session to session.wav")
@@ -349,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("text")
     parse.add_argument("--json", action="store_true")
     parse.add_argument("--program", default="hip-hinge")
+    parse.add_argument("--intents", type=Path, metavar="DIR",
+                       help="another folder of hassil intents (with its own lists)")
     parse.set_defaults(func=cmd_parse)
 
     programs = sub.add_parser("programs", help="list, show or check training programs")

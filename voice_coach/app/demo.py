@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 USER_VOICE = ("en-us+klatt", 150)  # a different voice from the coach's
 # (what the user says, seconds of quiet before it; "barge" = talk over the coach, "wait" = idle)
 SCRIPT: list[tuple[str, float]] = [
-    ("next step", 0.8), ("what's the cue", 0.8), ("go", 1.0), ("man this is heavy", 4.0),
+    ("next step", 0.8), ("what's the cue", 0.8), ("I'm ready", 1.0), ("man this is heavy", 4.0),
     ("done", 3.0), ("how much time is left", 8.0), ("add fifteen seconds", 1.0), ("wait", 50),
     ("done", 6.0), ("skip rest", 3.0), ("done", 6.0), ("next drill", 1.5), ("barge:stop", 1.5),
     ("cue for my back", 1.0), ("end workout", 1.0), ("yes", 0.8),

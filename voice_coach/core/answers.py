@@ -3,7 +3,7 @@ where am I, how long left, help, and the voice controls."""
 
 from __future__ import annotations
 
-from voice_coach.core.context import Context
+from voice_coach.core.context import Context, prescription_words
 from voice_coach.core.events import Command, Intent, Priority, Record, SetVoice, StopSpeaking
 from voice_coach.core.numbers import number_words
 from voice_coach.core.program import Mistake
@@ -24,6 +24,43 @@ class Answers:
         n, total = number_words(s.drill + 1), number_words(len(ctx.program.drills))
         where = ctx.set_label() if s.phase in (Phase.SET, Phase.REST, Phase.SETUP) else ""
         return ctx.say(f"Drill {n} of {total}, {ctx.current.name}.", where)
+
+    def sets_left(self, intent: Intent) -> list[Command]:
+        """ "what set am I on?", "how many sets left?" """
+        ctx, s = self.ctx, self.ctx.state
+        total = ctx.total_sets()
+        if s.phase == Phase.DONE:
+            return ctx.say("The workout is finished.")
+        if s.phase == Phase.DRILL_DONE:
+            return ctx.say(f"All {number_words(total)} sets of this drill are done.",
+                           ctx.resume_hint())
+        left = total - s.set_number
+        if s.phase == Phase.SET:
+            more = f"{number_words(left).capitalize()} more after this." if left else \
+                "This is the last set."
+            return ctx.say(ctx.set_label(), more)
+        last = " It's the last one." if not left else ""
+        return ctx.say(f"Next is {ctx.set_label().lower()[:-1]}.{last}")
+
+    def reps(self, intent: Intent) -> list[Command]:
+        """ "how many reps?": the prescription, and where we are in it."""
+        ctx = self.ctx
+        text = prescription_words(ctx.current, ctx.total_sets()).capitalize() + "."
+        where = ctx.set_label() if ctx.state.phase in (Phase.SET, Phase.REST) else ""
+        return ctx.say(text, where)
+
+    def equipment(self, intent: Intent) -> list[Command]:
+        """ "what equipment do I need?", "do I need a kettlebell?" """
+        ctx, d = self.ctx, self.ctx.current
+        kit = ", ".join(d.equipment)
+        asked = intent.slots.get("gear")
+        if asked:
+            if any(str(asked) in item for item in d.equipment):
+                return ctx.say(f"Yes. For the {d.name}: {kit}.")
+            return ctx.say(f"No {asked} for this one.", f"You need: {kit}." if kit else
+                           "No equipment at all.")
+        return ctx.say(f"For the {d.name}: {kit}." if kit else
+                       f"No equipment for the {d.name}.")
 
     def repeat(self, intent: Intent) -> list[Command]:
         return self.ctx.say(self.ctx.state.last_said or self.ctx.program.intro)

@@ -37,6 +37,7 @@ SURE = 0.95
 CHECK_FIRST = {
     "next_drill": "Move on to the next drill?", "previous_drill": "Go back to the last drill?",
     "goto_drill": "Switch to the {drill}?", "skip_rest": "Skip the rest?",
+    "easier": "Switch to an easier drill?", "harder": "Switch to a harder drill?",
 }
 SORRY_GAP = 8.0  # at most one "sorry?" earcon in this many seconds
 
@@ -47,7 +48,7 @@ MAKES_SENSE_IN = {
     "previous_step": {Phase.SETUP},
     "setup": {Phase.SETUP, Phase.SET, Phase.DRILL_DONE},
     "start": {Phase.SETUP, Phase.REST, Phase.DRILL_DONE, Phase.DONE},
-    "set_done": {Phase.SET},
+    "set_done": {Phase.SET, Phase.REST},  # in a rest it gets an answer, not an action
     "skip_rest": {Phase.REST},
     "add_time": {Phase.SET, Phase.REST},
 }
@@ -70,12 +71,15 @@ class Coach:
             "next_drill": f.next_drill, "previous_drill": f.previous_drill,
             "goto_drill": f.goto_drill, "list_drills": a.list_drills,
             "current_drill": a.current_drill, "setup": f.setup, "next_step": f.next_step,
-            "previous_step": f.previous_step, "repeat": a.repeat,
+            "previous_step": f.previous_step, "repeat": a.repeat, "what_now": f.what_now,
+            "restart_drill": f.restart_drill, "easier": f.easier, "harder": f.harder,
+            "sets_left": a.sets_left, "reps": a.reps, "equipment": a.equipment,
             # coaching
             "cue": a.cue, "mistakes": a.mistakes, "why": a.why,
             "squat_vs_hinge": a.squat_vs_hinge, "pain": f.pain, "help": a.help,
             # sets and timing
             "start": f.go, "set_done": f.set_done, "rest": f.rest, "skip_rest": f.skip_rest,
+            "add_set": f.add_set,
             "add_time": c.add_time, "time_left": a.time_left, "pause": c.pause,
             "resume": c.resume, "end_workout": f.end_workout,
             # the voice, and answers to the coach's questions
@@ -147,6 +151,8 @@ class Coach:
             return self.handlers[to_check.name](to_check)
         if asked == Pending.RESUME and intent.name in ("resume", "start"):
             return self.clock.carry_on()
+        if asked == Pending.RESUME and intent.name == "restart_drill":  # "start over"
+            return self.flow.start_program()
         if intent.name in CHECK_FIRST and intent.confidence < SURE:
             return self._check_first(intent)
         self._asked = asked

@@ -40,8 +40,12 @@ class Context:
             self.state.last_said = text
         return [Say(text, priority)]
 
+    def total_sets(self) -> int:
+        """This drill's sets: the prescription plus any the trainee added."""
+        return self.current.prescription.sets + self.state.extra_sets.get(self.current.id, 0)
+
     def set_label(self) -> str:
-        total = self.current.prescription.sets
+        total = self.total_sets()
         return f"Set {number_words(self.state.set_number)} of {number_words(total)}."
 
     def resume_hint(self) -> str:
@@ -72,10 +76,12 @@ def timer_words(kind: TimerKind) -> str:
     return "rest" if kind == TimerKind.REST else "this hold"
 
 
-def prescription_words(drill: Drill) -> str:
-    """'three sets of ten reps', 'two sets, holding for thirty seconds'."""
+def prescription_words(drill: Drill, total: int | None = None) -> str:
+    """'three sets of ten reps', 'two sets, holding for thirty seconds' (`total` sets if
+    given)."""
     p = drill.prescription
-    sets = f"{number_words(p.sets)} {'set' if p.sets == 1 else 'sets'}"
+    n = p.sets if total is None else total
+    sets = f"{number_words(n)} {'set' if n == 1 else 'sets'}"
     side = " each side" if p.per_side else ""
     if p.reps and p.hold_seconds:
         return (f"{sets} of {number_words(p.reps)} reps{side}, holding each for "

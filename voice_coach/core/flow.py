@@ -63,13 +63,13 @@ class Flow:
         s.set_number = s.sets_done.get(ctx.current.id, 0) + 1
         d = ctx.current
         n, total = number_words(index + 1), number_words(len(ctx.program.drills))
-        if s.set_number > d.prescription.sets:
-            s.set_number = d.prescription.sets
+        if s.set_number > ctx.total_sets():
+            s.set_number = ctx.total_sets()
             s.phase = Phase.DRILL_DONE
         kit = f" Equipment: {', '.join(d.equipment)}." if d.equipment else ""
         cmds.append(Record("drill", {"drill": d.id, "index": index}))
         cmds += ctx.say(f"Drill {n} of {total}: {d.name}. {d.purpose}{kit} "
-                        f"We'll do {prescription_words(d)}.")
+                        f"We'll do {prescription_words(d, ctx.total_sets())}.")
         if s.phase == Phase.DRILL_DONE:
             return cmds + ctx.say("You've already finished this one. Say next drill to move on.")
         return cmds + self.step(0)
@@ -116,9 +116,56 @@ class Flow:
             return self.step(ctx.state.step + 1)
         if phase in (Phase.DRILL_DONE, Phase.DONE):
             return self.next_drill(intent)
-        if phase == Phase.REST:
-            return ctx.say(ctx.time_left(), f"Then {ctx.set_label().lower()}")
+        if phase == Phase.REST:  # "next" in a rest is the next set, not the next drill
+            return self.end_rest("Moving on.")
         return ctx.say("Finish the set first.", ctx.resume_hint())
+
+    def what_now(self, intent: Intent) -> list[Command]:
+        """ "what now?", "what's next?": a question, answered for this moment; in the setup the
+        answer is the next step."""
+        ctx, s = self.ctx, self.ctx.state
+        if s.phase == Phase.SETUP:
+            return self.next_step(intent)
+        if s.phase == Phase.REST:
+            return ctx.say(ctx.time_left(), f"Then {ctx.set_label().lower()}")
+        if s.phase == Phase.SET:
+            p = ctx.current.prescription
+            if p.timed:
+                return ctx.say(ctx.time_left())
+            return ctx.say(f"{ctx.set_label()} {number_words(p.reps or 0).capitalize()} reps.",
+                           ctx.resume_hint())
+        if s.phase == Phase.DRILL_DONE and s.drill + 1 < len(ctx.program.drills):
+            nxt = ctx.program.drills[s.drill + 1]
+            return ctx.say(f"Next up: {nxt.name}.", ctx.resume_hint())
+        return ctx.say("That's the whole workout. Say end workout to finish.")
+
+    def restart_drill(self, intent: Intent) -> list[Command]:
+        """ "start over": asks first, since the drill's finished sets are forgotten."""
+        self.ctx.state.pending = Pending.RESTART
+        return self.ctx.say(f"Start the {self.ctx.current.name} over from the top? "
+                            "Say yes or no.")
+
+    def _restart(self) -> list[Command]:
+        s, d = self.ctx.state, self.ctx.current
+        s.sets_done.pop(d.id, None)
+        s.extra_sets.pop(d.id, None)
+        return [*self.ctx.say("From the top."), *self.open_drill(s.drill)]
+
+    def easier(self, intent: Intent) -> list[Command]:
+        d = self.ctx.current
+        if d.easier:
+            return [*self.ctx.say("Okay, an easier one."),
+                    *self.open_drill(self.ctx.program.index_of(d.easier))]
+        return self.ctx.say("There's no easier version of this drill. Go slower and make the "
+                            "movement smaller.", self.ctx.resume_hint())
+
+    def harder(self, intent: Intent) -> list[Command]:
+        drills = self.ctx.program.drills
+        harder = [i for i, x in enumerate(drills) if x.easier == self.ctx.current.id]
+        if harder:
+            return [*self.ctx.say("Okay, a harder one."), *self.open_drill(harder[0])]
+        return self.ctx.say("There's no harder version of this drill.",
+                            self.ctx.resume_hint() or "Say next drill to move on.")
 
     def previous_step(self, intent: Intent) -> list[Command]:
         if self.ctx.state.phase != Phase.SETUP:
@@ -150,7 +197,7 @@ class Flow:
         cmds = [*self.clock.cancel(), *self.clock.cancel_cue(),
                 Record("set", {"drill": d.id, "set": s.set_number})]
         s.sets_done[d.id] = s.set_number
-        if s.set_number >= d.prescription.sets:
+        if s.set_number >= ctx.total_sets():
             s.phase = Phase.DRILL_DONE
             if s.drill == len(ctx.program.drills) - 1:
                 return cmds + self.finish_program(prefix)
@@ -195,6 +242,9 @@ class Flow:
             return self.finish_set()
         if ctx.state.phase == Phase.SETUP:
             return ctx.say("We haven't started the set.", ctx.go_prompt())
+        if ctx.state.phase == Phase.REST:  # done resting, or done for today?
+            return ctx.say(f"You're resting. Say go for {ctx.set_label().lower()[:-1]}, "
+                           "or end workout to stop for today.")
         return ctx.say("Got it.", ctx.resume_hint() or ctx.time_left())
 
     def rest(self, intent: Intent) -> list[Command]:
@@ -207,6 +257,19 @@ class Flow:
         if ctx.state.phase in (Phase.DRILL_DONE, Phase.DONE):
             return ctx.say(f"Take your time. Rest {duration_words(seconds)}.")
         return self.clock.start_rest(seconds)
+
+    def add_set(self, intent: Intent) -> list[Command]:
+        """ "one more set": this drill gets more sets; a finished drill opens again for them."""
+        ctx, s, d = self.ctx, self.ctx.state, self.ctx.current
+        n = max(1, int(intent.slots.get("count") or 1))
+        s.extra_sets[d.id] = s.extra_sets.get(d.id, 0) + n
+        more = "one more set" if n == 1 else f"{number_words(n)} more sets"
+        if s.phase in (Phase.DRILL_DONE, Phase.DONE):
+            s.phase, s.step = Phase.SETUP, len(d.steps)
+            s.set_number = s.sets_done.get(d.id, 0) + 1
+            return ctx.say(f"Okay, {more}.", ctx.go_prompt())
+        return ctx.say(f"Okay, {more}: {number_words(ctx.total_sets())} sets in all.",
+                       ctx.resume_hint())
 
     def skip_rest(self, intent: Intent) -> list[Command]:
         if self.ctx.state.phase != Phase.REST:
@@ -251,6 +314,8 @@ class Flow:
             return self.clock.carry_on() if yes else self.start_program()
         if pending == Pending.EASIER and yes and d.easier:
             return self.open_drill(ctx.program.index_of(d.easier))
+        if pending == Pending.RESTART and yes:
+            return self._restart()
         if pending == Pending.END and yes:
             return [*self.clock.cancel(), *self.clock.cancel_cue(), *self.finish_program(""),
                     EndSession()]

@@ -13,7 +13,8 @@ from voice_coach.core.state import COUNTDOWN, Mark, Phase, TimerKind, timer_name
 
 # questions and requests asked in every drill's setup
 QUESTIONS = ("cue", "mistakes", "why", "squat_vs_hinge", "help", "time_left", "current_drill",
-             "list_drills", "repeat", "slower", "louder", "next_step", "previous_step")
+             "list_drills", "repeat", "slower", "louder", "sets_left", "reps", "equipment",
+             "what_now", "restart_drill", "next_step", "previous_step")
 
 
 def spoken_lines(program: Program) -> list[str]:

@@ -24,6 +24,7 @@ class Pending(StrEnum):
     RESUME = "resume"  # carry on from saved progress?
     EASIER = "easier"  # switch to the easier drill after pain?
     END = "end"  # end the workout now?
+    RESTART = "restart"  # start this drill over (its finished sets are forgotten)?
 
 
 class TimerKind(StrEnum):
@@ -79,6 +80,7 @@ class State:
     step: int = -1
     set_number: int = 1
     sets_done: dict[str, int] = field(default_factory=dict)
+    extra_sets: dict[str, int] = field(default_factory=dict)  # "one more set", by drill id
     timer: Countdown | None = None
     last_cue: str = ""
     cue_turn: int = 0
