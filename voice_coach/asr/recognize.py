@@ -38,7 +38,7 @@ def interpret(hyps: list[Hypothesis], engine_name: str, parser: IntentParser,
         return Recognition(best.text, None, conf, engine_name, seconds, hyps,
                            "not a command")
     reason = str(best.details.get("reject", ""))
-    if not reason and conf < confidence.ACCEPT:
+    if not reason and conf < confidence.bar(intent.name):
         reason = UNSURE if conf >= confidence.UNSURE else "does not sound like a command"
     return Recognition(best.text, None if reason else intent, conf, engine_name, seconds, hyps,
                        reason)
