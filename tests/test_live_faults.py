@@ -24,7 +24,7 @@ def coach(pulse, tmp_path_factory):
     proc = CoachProcess(tmp_path_factory.mktemp("data"), "--time-scale", "10")
     try:
         proc.wait_for(r"^coach: Step one", timeout=60)
-        command(pulse, proc, "stop", r"^\[quiet\]", tmp_path_factory.mktemp("say"))
+        wait_until_quiet(pulse)  # the introduction has been said
         yield proc
     finally:  # also when set-up failed: a coach left running would hear later tests
         err = proc.stop()

@@ -56,7 +56,6 @@ def test_a_foreign_server_with_the_same_sinks_is_neither_used_nor_touched(
             coach = CoachProcess(tmp_path / "data", "--time-scale", "10")
             try:
                 coach.wait_for(r"^coach: Step one", timeout=60)
-                command(ours, coach, "stop", r"^\[quiet\]", tmp_path)
                 wait_until_quiet(ours)
                 with ours.capture(tail=3.0) as cap:
                     ended, _ = command(ours, coach, "give me a cue", CUE, tmp_path)
