@@ -89,16 +89,17 @@ def say(pulse, text: str, tmp: Path) -> float:
     return time.monotonic()
 
 
-def command(pulse, coach: CoachProcess, text: str, expect: str, tmp: Path,
+def command(pulse, coach: CoachProcess, text: str | tuple[str, ...], expect: str, tmp: Path,
             tries: int = 3) -> tuple[float, float]:
     """Say `text` until the coach answers with a line matching `expect`; returns when the speech
     ended and when the line came. Recognition accuracy is the benchmark's business: here a
     misheard command would only make the plumbing test flaky. Like a person, it lets the coach
-    finish talking before it says it again."""
-    for attempt in range(tries):
+    finish talking before it says it again, and with several phrasings it tries the next one."""
+    phrasings = (text,) if isinstance(text, str) else text
+    for attempt in range(max(tries, len(phrasings))):
         if attempt:
             wait_until_quiet(pulse)
-        ended = say(pulse, text, tmp)
+        ended = say(pulse, phrasings[attempt % len(phrasings)], tmp)
         try:
             return ended, coach.wait_for(expect, timeout=4, after=ended - 3)[0]
         except AssertionError:

@@ -56,9 +56,10 @@ def test_whats_the_cue_gets_a_cue(pulse, coach, tmp_path: Path) -> None:
 
 def test_rest_countdown_ends_on_time(pulse, coach, tmp_path: Path) -> None:
     wait_until_quiet(pulse)
-    command(pulse, coach, "start the set", r"^coach: Set \w+ of three", tmp_path)
+    command(pulse, coach, ("start the set", "i am ready"), r"^coach: Set \w+ of three", tmp_path)
     wait_until_quiet(pulse)
-    _, t_rest = command(pulse, coach, "done with the set", r"Rest forty five seconds", tmp_path)
+    _, t_rest = command(pulse, coach, ("done with the set", "finished", "i'm finished"),
+                        r"Rest forty five seconds", tmp_path, tries=5)
     t_over, _ = coach.wait_for(r"^coach: Rest over", timeout=15, after=t_rest)
     # 45 s at time scale 10 = 4.5 s
     assert abs((t_over - t_rest) - 4.5) < 0.25, t_over - t_rest
