@@ -2,15 +2,16 @@
 
 Every decoded utterance keeps its *candidate* — the parse of the heard text, whether or not it was
 accepted — and its calibrated confidence. At threshold t the coach acts on the candidate when
-its confidence is at least t (and the engine did not reject it by itself); at the project's
-`ACCEPT` that is exactly what `recognize_samples` returned, which `check` verifies.
+its confidence is at least t, or at least its own lower bar (`confidence.BAR`: "stop") when that
+is lower, and the engine did not reject it by itself; at the project's `ACCEPT` that is exactly
+what `recognize_samples` returned, which `check` verifies.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from voice_coach.asr.confidence import ACCEPT
+from voice_coach.asr.confidence import ACCEPT, bar
 
 THRESHOLDS = tuple(sorted({0.0, 0.3, 0.5, 0.7, 0.8, ACCEPT, 0.9, 0.95}))
 
@@ -39,7 +40,8 @@ def acts(row: dict, threshold: float) -> str | None:
     """The intent acted on at `threshold` (None: nothing done)."""
     if row.get("cand_intent") is None or row.get("engine_reject"):
         return None
-    return row["cand_intent"] if float(row["confidence"]) >= threshold else None
+    intent = row["cand_intent"]
+    return intent if float(row["confidence"]) >= min(threshold, bar(intent)) else None
 
 
 def same_slots(a: dict | None, b: dict | None) -> bool:
