@@ -16,6 +16,8 @@ from voice_coach.content.intents import IntentParser
 from voice_coach.pcm import as_int16
 from voice_coach.ports import SpeechEngine
 
+UNSURE = "unsure"  # the rejection reason for a command that came close (confidence.UNSURE)
+
 
 def recognize_samples(samples: np.ndarray, engine: SpeechEngine, parser: IntentParser,
                       ) -> Recognition:
@@ -42,9 +44,6 @@ def interpret(hyps: list[Hypothesis], engine_name: str, parser: IntentParser,
         reason = UNSURE if conf >= confidence.UNSURE else "does not sound like a command"
     return Recognition(best.text, None if reason else intent, conf, engine_name, seconds, hyps,
                        reason)
-
-
-UNSURE = "unsure"  # the rejection reason for a command that came close
 
 
 def recognize_file(path: str | Path, engine: SpeechEngine, parser: IntentParser,
