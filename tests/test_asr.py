@@ -172,13 +172,12 @@ def _score(engine: PocketsphinxEngine, parser: IntentParser,
 def test_commands_clean(engine: PocketsphinxEngine, parser: IntentParser,
                         renders: Path) -> None:
     clips = _commands(renders)
-    wrong, missed, times = _score(engine, parser, clips)
+    wrong, missed, _ = _score(engine, parser, clips)
     # Measured: 22 of 40 accepted, none wrong. Acting only on a confident top hypothesis costs
     # commands on these two synthetic voices (short words decode to nothing; a fifth land in
     # the "unsure" band): the price of not acting on other people's words. Pinned here.
     assert len(wrong) <= 1, wrong
     assert len(missed) <= len(clips) // 2, missed
-    assert float(np.median(times)) < 0.25  # generous for CI; ~50-90 ms on a 2-core box
 
 
 def test_commands_at_12_db(engine: PocketsphinxEngine, parser: IntentParser, renders: Path,

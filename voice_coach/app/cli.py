@@ -50,11 +50,12 @@ def _parser(args: argparse.Namespace, program_id: str) -> IntentParser:
 # ---- subcommands
 
 
-def _open_engine(settings: Settings, parser: IntentParser) -> SpeechEngine:
+def _open_engine(settings: Settings, parser: IntentParser, search: str = "lm") -> SpeechEngine:
     """The speech engine the settings ask for ("auto": vosk with a model, else pocketsphinx)."""
     from voice_coach.asr.engines import open_engine
 
-    return open_engine(settings.engine, parser.grammar, settings.model or None, settings.denoise)
+    return open_engine(settings.engine, parser.grammar, settings.model or None, settings.denoise,
+                       search)
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -245,8 +246,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from voice_coach.asr.recognize import recognize_file
 
     settings, _ = settings_from(args)
-    parser = _parser(args, settings.program)
-    engine = _open_engine(settings, parser)
+    parser = _parser(args, settings.program)  # another folder decodes whole sentences
+    engine = _open_engine(settings, parser, "fsg" if args.intents is not None else "lm")
     failures = 0
     for path in args.files:
         try:

@@ -10,9 +10,11 @@ from voice_coach.ports import SpeechEngine
 
 
 def open_engine(name: str, grammar: Grammar, model: str | None = None,
-                denoise: bool = False) -> SpeechEngine:
+                denoise: bool = False, search: str = "lm") -> SpeechEngine:
     """A ready engine: "pocketsphinx", "vosk" (needs a model) or "auto" (vosk when a model is
-    found, else pocketsphinx). Raises EngineError with a one-line reason."""
+    found, else pocketsphinx). `search` is pocketsphinx's: "lm" for the coach's commands, "fsg"
+    (the exact sentences) for other folders of intents. Raises EngineError with a one-line
+    reason."""
     if name not in SPEECH_ENGINES:
         raise EngineError(f"unknown engine '{name}' (choose from {', '.join(SPEECH_ENGINES)})")
     if name in ("auto", "vosk"):
@@ -27,6 +29,6 @@ def open_engine(name: str, grammar: Grammar, model: str | None = None,
     from voice_coach.asr.pocketsphinx_engine import PocketsphinxEngine
 
     try:
-        return PocketsphinxEngine(grammar, denoise=denoise)
+        return PocketsphinxEngine(grammar, denoise=denoise, search=search)
     except GrammarError as exc:
         raise EngineError(f"cannot build the pocketsphinx grammar: {exc}") from None

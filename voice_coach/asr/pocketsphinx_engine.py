@@ -1,10 +1,14 @@
 """PocketSphinx adapter: the zero-download engine (acoustic model and dictionary ship in the wheel).
 
-The command grammar is decoded as a finite-state grammar. We build that automaton ourselves
-(`fsm.to_fsm`, minimal and epsilon-free) instead of letting pocketsphinx compile the JSGF:
-pocketsphinx 5.1's JSGF compiler leaves null transitions, and its FSG search does not follow
-them after a leading silence ("rest" decoded as nothing; 28/60 commands right vs 42/60 with the
-same grammar as an epsilon-free automaton). `grammar.to_jsgf` still gives the readable form.
+Two searches, both built from the same templates:
+
+- "lm" (the coach's commands): a trigram model of the command sentences (`asr.lm`). Speech that
+  is not a command decodes as words that do not parse, so it is rejected rather than forced
+  into the nearest command.
+- "fsg" (other intent folders, `--intents DIR`): the exact sentence automaton (`fsm.to_fsm`,
+  minimal and epsilon-free; pocketsphinx 5.1's own JSGF compiler leaves null transitions its
+  search does not follow after a leading silence). Long orders with many slots need the whole
+  sentence: on rendered pizza orders the trigram model got 14/50 right, the automaton 45/50.
 
 A second, cheap decoder runs a phone loop (allphone search with the bundled phone bigram) over the
 same audio; the per-frame score gap between the command path and the free phone path is one of
@@ -30,10 +34,11 @@ from voice_coach.asr.grammar import GrammarError, grammar_words, word_grammar
 from voice_coach.content.intents import Grammar
 from voice_coach.pcm import as_int16
 
-# Beams: the pocketsphinx defaults (1e-48) cost ~2x the time for no accuracy gain on this grammar;
-# wider beams (1e-80) were slower *and* less accurate (more partial paths survive).
-GRAMMAR_CONFIG = {"beam": 1e-30, "pbeam": 1e-30, "wbeam": 1e-20, "lpbeam": 1e-20,
-                  "maxhmmpf": 2000}
+# The automaton search, tuned on 100 rendered pizza orders by the five tuning voices (intent and
+# every slot right, CPU p50): defaults 90, 167 ms; no best-path pass and at most 5 words per
+# frame 91, 161 ms; plus a word insertion penalty of 1e-2 or 1e-3 96 (1e-5: 49; no filler
+# words: 49; language weight 10: 94, 4: 90). Half the GMM work (topn 2, ds 2) cost 5 orders of 50.
+GRAMMAR_CONFIG: dict[str, float | bool] = {"bestpath": False, "maxwpf": 5, "wip": 1e-2}
 # The command language model runs at pocketsphinx's defaults. Measured (70 commands + 30
 # negatives, 5 espeak-ng voices): defaults 80 right, lw 4 -> 79, lw 9 -> 78, tight beams -> 64.
 LM_CONFIG: dict[str, float] = {}
@@ -52,17 +57,25 @@ def extra_dict_path() -> Path:
     return data_dir("dict") / "extra.dict"
 
 
-def read_dict(path: Path) -> dict[str, str]:
-    """A CMU-style dictionary file: 'word PH ON ES' per line; '#' comments; 'word(2)' variants."""
+def read_dict(*paths: Path) -> dict[str, str]:
+    """CMU-style dictionary files: 'word PH ON ES' per line; '#' comments; 'word(2)' variants.
+    A later file's entry wins."""
     entries: dict[str, str] = {}
-    if not path.is_file():
-        return entries
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            word, _, phones = line.partition(" ")
-            entries[word] = phones.strip()
+    for path in paths:
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                word, _, phones = line.partition(" ")
+                entries[word] = phones.strip()
     return entries
+
+
+def _missing(words: list[str], where: Path) -> MissingWordsError:
+    return MissingWordsError(
+        f"no pronunciation for {', '.join(repr(w) for w in words)}: add them to "
+        f"{where} (e.g. 'kettlebell K EH T AH L B EH L') or change the templates")
 
 
 def lm_cache_dir() -> Path:
@@ -72,10 +85,10 @@ def lm_cache_dir() -> Path:
     return Path(root) / "lm"
 
 
-def command_dict(words: list[str], extra_dict: Path) -> Path:
+def command_dict(words: list[str], extra_dicts: list[Path]) -> Path:
     """A dictionary of just the commands' words (cached): loading the full 135k-word CMU
     dictionary is most of pocketsphinx's start-up time. Raises MissingWordsError."""
-    extra = extra_dict.read_text(encoding="utf-8") if extra_dict.is_file() else ""
+    extra = "".join(p.read_text(encoding="utf-8") for p in extra_dicts if p.is_file())
     key = hashlib.sha1(("\n".join(words) + extra).encode()).hexdigest()[:16]
     path = lm_cache_dir() / f"words-{key}.dict"
     if path.exists():
@@ -88,15 +101,15 @@ def command_dict(words: list[str], extra_dict: Path) -> Path:
         if word.split("(", 1)[0] in wanted:
             lines.append(line)
             found[word.split("(", 1)[0]] = True
-    for word, phones in read_dict(extra_dict).items():
-        if word in wanted and word not in found:
+    have = {line.split(" ", 1)[0] for line in lines}
+    for word, phones in read_dict(*extra_dicts).items():  # own words and extra variants
+        base = word.split("(", 1)[0]
+        if base in wanted and word not in have:
             lines.append(f"{word} {phones}")
-            found[word] = True
+            found[base] = True
     missing = sorted(wanted - set(found))
     if missing:
-        raise MissingWordsError(
-            f"no pronunciation for {', '.join(repr(w) for w in missing)}: add them to "
-            f"{extra_dict} (e.g. 'kettlebell K EH T AH L B EH L') or change the templates")
+        raise _missing(missing, extra_dicts[-1])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -132,11 +145,13 @@ class PocketsphinxEngine:
         if search not in ("lm", "fsg"):
             raise ValueError(f"unknown search '{search}'")
         self.search = search
+        # the coach's own extra words, then the grammar folder's (`words.dict` beside its YAML)
+        dicts = [extra_dict or extra_dict_path(), *(grammar.dictionaries if grammar else ())]
         if search == "lm":
             if grammar is None:
                 raise ValueError("the language-model search needs the grammar")
             words = sorted(grammar_words(grammar))  # the automaton is not needed here
-            words_dict = command_dict(words, extra_dict or extra_dict_path())
+            words_dict = command_dict(words, dicts)
         else:
             if fsm is None:
                 if grammar is None:
@@ -155,7 +170,7 @@ class PocketsphinxEngine:
                 self.decoder = pocketsphinx.Decoder(lm=None, **_quiet(), **GRAMMAR_CONFIG)
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"pocketsphinx could not start: {exc}") from None
-        self._add_words(words, extra_dict or extra_dict_path())
+        self._add_words(words, dicts)
         if fsm is not None and search == "fsg":
             model = self.decoder.create_fsg("commands", fsm.start, fsm.final,
                                             [(a, b, 1.0, w) for a, b, w in fsm.arcs])
@@ -177,8 +192,8 @@ class PocketsphinxEngine:
         self._in_utt = False
         self._phones_in: dict[str, int] = {}
 
-    def _add_words(self, words: list[str], extra_dict: Path) -> None:
-        extra = read_dict(extra_dict)
+    def _add_words(self, words: list[str], extra_dicts: list[Path]) -> None:
+        extra = read_dict(*extra_dicts)
         missing: list[str] = []
         for word in words:
             if self.decoder.lookup_word(word) is not None:
@@ -188,9 +203,12 @@ class PocketsphinxEngine:
             else:
                 missing.append(word)
         if missing:
-            raise MissingWordsError(
-                f"no pronunciation for {', '.join(repr(w) for w in missing)}: add them to "
-                f"{extra_dict} (e.g. 'kettlebell K EH T AH L B EH L') or change the templates")
+            raise _missing(missing, extra_dicts[-1])
+        wanted = set(words)
+        for word, phones in extra.items():  # pronunciation variants: 'word(2) PH ON ES'
+            if "(" in word and word.split("(", 1)[0] in wanted \
+                    and self.decoder.lookup_word(word) is None:
+                self.decoder.add_word(word, phones, True)
 
     # ---- streaming
 

@@ -163,6 +163,7 @@ class Grammar:
     parse_intents: Intents | None = None  # plus what is only typed (default: the same)
     parse_lists: dict[str, SlotList] = field(default_factory=dict)
     fillers: Fillers = field(default_factory=Fillers)
+    dictionaries: tuple[Path, ...] = ()  # the folder's own pronunciations (*.dict), if any
 
     def __post_init__(self) -> None:
         self.parse_intents = self.parse_intents or self.intents
@@ -221,7 +222,7 @@ class Grammar:
                 slot_list = TextSlotList(name, [v for v in slot_list.values if not _typed(v)])
             spoken[name] = slot_list
         return cls(_spoken(intents), spoken, intents, dict(intents.slot_lists),
-                   Fillers.from_dict(fillers))
+                   Fillers.from_dict(fillers), tuple(sorted(folder.glob("*.dict"))))
 
 
 def check_handlers(grammar: Grammar, handled: Iterable[str]) -> None:
