@@ -96,6 +96,25 @@ def test_bad_intents_folder_is_one_line(tmp_path: Path) -> None:
 # ---- recognise
 
 
+def recognize_rendered(folder: Path, clips: list[tuple[str, str]], tmp_path: Path, floor: bool,
+                       ) -> tuple[list[str], list[dict]]:
+    """Render (text, voice) clips, run `recognize --intents folder --json` on them."""
+    rng = np.random.default_rng(5)
+    files = []
+    for n, (text, voice) in enumerate(clips):
+        path = tmp_path / f"clip{n}.wav"
+        speech = pad(render(text, tmp_path / "renders", voice))
+        if floor:  # a microphone's self-noise, about -60 dBFS
+            speech = np.clip(np.round(speech + rng.normal(0, 32, len(speech))), -32768, 32767)
+        save_wav(path, speech.astype(np.int16))
+        files.append(str(path))
+    env = {**os.environ, "VOICE_COACH_CACHE_DIR": str(tmp_path / "cache")}
+    result = voice_coach("recognize", "--intents", str(folder), "--engine", "pocketsphinx",
+                         "--json", *files, env=env)
+    assert result.returncode == 0, result.stderr
+    return files, [json.loads(line) for line in result.stdout.splitlines()]
+
+
 LIGHT_COMMANDS = {
     "turn on the kitchen lights": ("light_on", {"room": "kitchen"}),
     "switch off the bedroom light": ("light_off", {"room": "bedroom"}),
@@ -108,16 +127,7 @@ LIGHT_COMMANDS = {
 def test_recognize_rendered_speech_against_another_grammar(tmp_path: Path) -> None:
     """Every test voice says each command; the same JSON lines as for the coach's commands."""
     clips = [(text, voice) for voice in VOICES for text in LIGHT_COMMANDS]
-    files = []
-    for n, (text, voice) in enumerate(clips):
-        path = tmp_path / f"clip{n}.wav"
-        save_wav(path, pad(render(text, tmp_path / "renders", voice)))
-        files.append(str(path))
-    env = {**os.environ, "VOICE_COACH_CACHE_DIR": str(tmp_path / "cache")}
-    result = voice_coach("recognize", "--intents", str(LIGHTS), "--engine", "pocketsphinx",
-                         "--json", *files, env=env)
-    assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    files, lines = recognize_rendered(LIGHTS, clips, tmp_path, floor=False)
     assert [line["file"] for line in lines] == files
     assert all(set(line) == {"file", "text", "intent", "slots", "confidence", "engine",
                              "seconds"} and line["engine"] == "pocketsphinx" for line in lines)
@@ -127,7 +137,8 @@ def test_recognize_rendered_speech_against_another_grammar(tmp_path: Path) -> No
             ok = (line["intent"], line["slots"]) == LIGHT_COMMANDS[text]
             right, wrong = right + ok, wrong + (not ok)
     heard = [(text, line["text"]) for (text, _), line in zip(clips, lines, strict=True)]
-    assert right >= 0.75 * len(clips) and wrong <= 2, heard  # measured: 18 right, 1 wrong
+    # measured: 16 right, 1 wrong (with the coach's trigram search instead: 18 right, 1 wrong)
+    assert right >= 0.75 * len(clips) and wrong <= 2, heard
 
 
 PIZZA_ORDERS = [
@@ -144,20 +155,8 @@ PIZZA_ORDERS = [
 def test_recognize_orders_from_billions_of_sentences(tmp_path: Path) -> None:
     """The pizza grammar (over four billion sentences) as a recogniser: its language is built
     without listing them, and whole orders come back with every slot."""
-    rng = np.random.default_rng(5)
     clips = [(text, voice) for voice in VOICES for text, _ in PIZZA_ORDERS]
-    files = []
-    for n, (text, voice) in enumerate(clips):
-        path = tmp_path / f"order{n}.wav"
-        speech = pad(render(text, tmp_path / "renders", voice)).astype(np.float64)
-        floor = rng.normal(0, 32, len(speech))  # a microphone's self-noise, about -60 dBFS
-        save_wav(path, np.clip(np.round(speech + floor), -32768, 32767).astype(np.int16))
-        files.append(str(path))
-    env = {**os.environ, "VOICE_COACH_CACHE_DIR": str(tmp_path / "cache")}
-    result = voice_coach("recognize", "--intents", str(PIZZA), "--engine", "pocketsphinx",
-                         "--json", *files, env=env)
-    assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    _, lines = recognize_rendered(PIZZA, clips, tmp_path, floor=True)
     want = dict(PIZZA_ORDERS)
     right = sum(line["intent"] == "order_pizza" and line["slots"] == want[text]
                 for (text, _), line in zip(clips, lines, strict=True))
