@@ -44,8 +44,10 @@ DURATIONS = set(range(5, 601))  # five seconds to ten minutes
 BODY_PARTS = {"lower back", "upper back", "back", "neck", "shoulder", "elbow", "wrist", "hand",
               "hip", "groin", "glute", "hamstring", "thigh", "quad", "knee", "calf", "ankle",
               "foot", "leg", "stomach", "chest", "head"}
-MAX_PER_INTENT = 5000  # expanded sentences; keeps the recogniser grammar small
-MAX_TOTAL = 20_000  # voice_coach.asr.grammar gives vosk whole phrases only below this
+# pocketsphinx's language is counted from the template tree at any size (voice_coach.asr.lm);
+# vosk takes a list of whole phrases, and voice_coach.asr.grammar gives it one only below this
+MAX_PER_INTENT = 5000  # expanded sentences
+MAX_TOTAL = 20_000
 PARSE_SAMPLE_PER_INTENT = 120
 
 CMUDICT = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
