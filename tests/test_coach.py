@@ -349,8 +349,8 @@ def test_speech_that_came_close_gets_one_quiet_sorry_at_most_every_few_seconds(
 
 
 @pytest.mark.parametrize(("name", "slots", "question"), [
-    ("next_drill", {}, "Move on to the next drill? Say yes or no."),
-    ("goto_drill", {"drill": "wall-tap-hip-hinge"}, "Switch to the wall tap hip hinge?"),
+    ("next_drill", {}, "Did you mean the next drill? Say yes or no."),
+    ("goto_drill", {"drill": "wall-tap-hip-hinge"}, "Did you mean the wall tap hip hinge?"),
 ])
 def test_a_consequential_command_heard_unsurely_is_asked_back_first(
         s: Session, name: str, slots: dict, question: str) -> None:
