@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from voice_coach.core.program import CUE_PHASES, Cue, Drill, Mistake, Prescription, Program
+from voice_coach.core.program import CUE_PHASES, Cue, Drill, Mistake, Prescription, Program, Tempo
 from voice_coach.errors import VoiceCoachError
 from voice_coach.resources import data_dir, focus_tags
 
@@ -20,6 +20,7 @@ class ProgramError(VoiceCoachError):
 
 
 _STR, _INT, _BOOL, _STRS = "string", "integer", "true/false", "list of strings"
+_SECS = "number of seconds"
 _SCHEMAS: dict[str, dict[str, tuple[bool, Any]]] = {
     "program": {
         "id": (True, _STR), "title": (True, _STR), "intro": (True, _STR),
@@ -32,7 +33,9 @@ _SCHEMAS: dict[str, dict[str, tuple[bool, Any]]] = {
         "prescription": (True, "prescription"), "rest_seconds": (True, _INT),
         "steps": (True, _STRS), "cues": (True, ["cue"]), "aliases": (False, _STRS),
         "equipment": (False, _STRS), "mistakes": (False, ["mistake"]), "easier": (False, _STR),
+        "tempo": (False, "tempo"),
     },
+    "tempo": {"down": (False, _SECS), "hold": (False, _SECS), "up": (False, _SECS)},
     "prescription": {
         "sets": (True, _INT), "reps": (False, _INT), "hold_seconds": (False, _INT),
         "per_side": (False, _BOOL),
@@ -72,8 +75,10 @@ class _Checker:
             return int(node.value)
         if kind == _BOOL and tag == "bool":
             return node.value.lower() in {"true", "yes", "on"}
-        raise self.fail(node, f"{where} must be a {'positive ' if kind == _INT else ''}{kind}, "
-                              f"not {node.value!r}")
+        if kind == _SECS and tag in ("int", "float") and 0 <= float(node.value) <= 60:
+            return float(node.value)
+        size = {_INT: "positive ", _SECS: "0-60 "}.get(kind, "")
+        raise self.fail(node, f"{where} must be a {size}{kind}, not {node.value!r}")
 
     def mapping(self, node: yaml.Node, schema_name: str) -> dict[str, Any]:
         schema = _SCHEMAS[schema_name]
@@ -119,7 +124,22 @@ def _drill(raw: dict[str, Any], check: _Checker) -> Drill:
         cues=tuple(_cue(c, check) for c in raw["cues"]),
         aliases=raw.get("aliases", ()), equipment=raw.get("equipment", ()),
         mistakes=_mistakes(raw.get("mistakes", [])), easier=raw.get("easier"),
+        tempo=_tempo(raw, check),
     )
+
+
+def _tempo(drill: dict[str, Any], check: _Checker) -> Tempo | None:
+    """A drill's counting tempo; a phase left out keeps its default (the hold: the
+    prescription's hold)."""
+    raw = drill.get("tempo")
+    if raw is None:
+        return None
+    hold = drill["prescription"].get("hold_seconds", 0)
+    tempo = Tempo(raw.get("down", Tempo.down), raw.get("hold", float(hold)),
+                  raw.get("up", Tempo.up))
+    if tempo.down <= 0 or tempo.up <= 0:
+        raise check.fail(raw["__node__"], "tempo down and up must be more than 0 seconds")
+    return tempo
 
 
 def parse_program(text: str, source: str = "<program>") -> Program:
