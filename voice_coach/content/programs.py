@@ -9,7 +9,7 @@ import yaml
 
 from voice_coach.core.program import CUE_PHASES, Cue, Drill, Mistake, Prescription, Program, Tempo
 from voice_coach.errors import VoiceCoachError
-from voice_coach.resources import data_dir, focus_tags
+from voice_coach.resources import data_dir, focus_tags, user_programs_dir
 
 
 class ProgramError(VoiceCoachError):
@@ -183,18 +183,53 @@ def load_program_file(path: Path) -> Program:
     return parse_program(text, str(path))
 
 
+def program_id(path: Path) -> str:
+    """A program file's id: its name without `.yaml`, '_' read as '-'."""
+    return path.stem.replace("_", "-")
+
+
+def bundled_programs() -> dict[str, Path]:
+    return {program_id(p): p for p in sorted(data_dir("programs").glob("*.yaml"))}
+
+
+def user_programs() -> dict[str, Path]:
+    """The trainee's programs (`programs/` beside config.toml), bundled ids excepted: a
+    bundled program can be copied and changed under a new name, not replaced."""
+    folder = user_programs_dir()
+    found = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+    bundled = bundled_programs()
+    return {program_id(p): p for p in found if program_id(p) not in bundled}
+
+
 def available_programs() -> dict[str, Path]:
-    """Bundled programs by id (the file name with '_' as '-')."""
-    return {p.stem.replace("_", "-"): p for p in sorted(data_dir("programs").glob("*.yaml"))}
+    """Every program by id: the bundled ones, then the trainee's. Nothing is read yet, so a
+    broken file costs only itself."""
+    return {**bundled_programs(), **user_programs()}
+
+
+def load_user_program(path: Path) -> Program:
+    """A program from the user's folder: valid, and its id the file's name (it is run by
+    that name, and its history is kept under its id)."""
+    program = load_program_file(path)
+    expected = program_id(path)
+    if program.id != expected:
+        text = path.read_text(encoding="utf-8").splitlines()
+        line = next((n for n, t in enumerate(text, 1) if t.startswith("id:")), 1)
+        raise ProgramError(f"{path}:{line}: id '{program.id}' does not match the file name "
+                           f"(make it '{expected}', or rename the file)")
+    return program
 
 
 def load_program(program_id_or_path: str) -> Program:
-    """Load a bundled program by id, or a program file by path."""
-    bundled = available_programs()
+    """Load a program by id (bundled or the trainee's own), or a program file by path."""
+    bundled, own = bundled_programs(), user_programs()
     if program_id_or_path in bundled:
         return load_program_file(bundled[program_id_or_path])
+    if program_id_or_path in own:
+        return load_user_program(own[program_id_or_path])
     path = Path(program_id_or_path)
     if path.suffix in {".yaml", ".yml"}:
         return load_program_file(path)
-    known = ", ".join(bundled) or "none"
-    raise ProgramError(f"unknown program '{program_id_or_path}' (available: {known})")
+    known = ", ".join([*bundled, *own]) or "none"
+    raise ProgramError(f"unknown program '{program_id_or_path}' (available: {known}; your "
+                       f"own go in {user_programs_dir()})")

@@ -69,6 +69,11 @@ class Counter:
         return self._schedule()
 
     @property
+    def next_at(self) -> float:
+        """The session time of the next word."""
+        return self._next_at
+
+    @property
     def interrupted(self) -> bool:
         """Stopped part-way through a set (a pause): `resume` carries on."""
         return not self.running and self._rep > 0
