@@ -44,8 +44,7 @@ class Flow:
         if at is not None:
             ctx.state.pending = Pending.CONTINUE
             return [Play("start"), *ctx.say(intro.continue_question(ctx, at))]
-        return [Play("start"), *ctx.say(f"Welcome back. {ctx.program.title}."),
-                *self.open_drill(0, program_intro=True)]
+        return [Play("start"), *self.open_drill(0, lead=f"Welcome back. {ctx.program.title}, ")]
 
     def welcome_back(self, saved: dict[str, Any]) -> list[Command]:
         """Restore saved progress and ask whether to carry on or start over."""
@@ -66,9 +65,10 @@ class Flow:
 
     # ---- drills and steps
 
-    def open_drill(self, index: int, program_intro: bool = False) -> list[Command]:
-        """Open a drill at its first step; a drill done before is opened briefly (and
-        `program_intro`: the program's introduction was left out too)."""
+    def open_drill(self, index: int, lead: str = "", named: bool = False) -> list[Command]:
+        """Open a drill at its first step; a drill done before is opened briefly. With a `lead`
+        (a returning start) the program's introduction was left out too; `named`: the drill
+        was just named in a question."""
         ctx = self.ctx
         cmds = [*self.clock.cancel(), *self.counter.reset()]
         s = ctx.state
@@ -79,10 +79,14 @@ class Flow:
         if s.set_number > ctx.total_sets():
             s.set_number = ctx.total_sets()
             s.phase = Phase.DRILL_DONE
-        text, more = intro.drill_opening(ctx, index, brief=d.id in ctx.past.drills_done)
-        s.more = f"{ctx.program.intro} {more}" if program_intro and more else more
+        brief = d.id in ctx.past.drills_done
+        text, more = intro.drill_opening(ctx, index, brief, lead, named)
+        s.more = f"{ctx.program.intro} {more}" if lead and more else more
         cmds.append(Record("drill", {"drill": d.id, "index": index}))
-        cmds += ctx.say(text)
+        if not brief and lead:
+            cmds += ctx.say(lead.rstrip(", ") + ".")
+        if text:
+            cmds += ctx.say(text)
         if s.phase == Phase.DRILL_DONE:
             return cmds + ctx.say("You've already finished this one. Say next drill to move on.")
         return cmds + self.step(0)
@@ -342,7 +346,9 @@ class Flow:
             return self.clock.carry_on() if yes else self.start_program()
         if pending == Pending.CONTINUE:
             at = intro.continue_at(ctx)
-            return self.open_drill(at if yes and at is not None else 0)
+            if yes and at is not None:
+                return self.open_drill(at, named=True)
+            return self.open_drill(0, lead=f"{ctx.program.title}, ")
         if pending == Pending.EASIER and yes and d.easier:
             return self.open_drill(ctx.program.index_of(d.easier))
         if pending == Pending.RESTART and yes:

@@ -24,25 +24,38 @@ def continue_at(ctx: Context) -> int | None:
 
 
 def continue_question(ctx: Context, index: int) -> str:
+    """Short on purpose: with the answer and step one it is the whole start."""
     d = ctx.program.drills[index]
     return (f"Welcome back. {ctx.program.title}: carry on at drill {number_words(index + 1)}, "
-            f"the {d.name}? Say yes or no.")
+            f"{d.name}?")
 
 
-def drill_opening(ctx: Context, index: int, brief: bool) -> tuple[str, str]:
+def kit_words(d: Drill) -> str:
+    """ "pad", "pad and light kettlebell" """
+    kit = list(d.equipment)
+    return " and ".join([", ".join(kit[:-1]), kit[-1]] if len(kit) > 1 else kit)
+
+
+def drill_opening(ctx: Context, index: int, brief: bool, lead: str = "",
+                  named: bool = False) -> tuple[str, str]:
     """What opening a drill says, and what "tell me more" adds when it was said briefly.
 
     In full: its place, name, purpose, equipment and prescription. Briefly (a drill done
-    before): its place, name and equipment.
+    before): its place, name and equipment, after `lead` ("Welcome back. Hip hinge, "); only
+    the equipment when the drill was just `named` (in the question that led to it).
     """
     d = ctx.program.drills[index]
     n, total = number_words(index + 1), number_words(len(ctx.program.drills))
-    kit = f" Equipment: {', '.join(d.equipment)}." if d.equipment else ""
-    head = f"Drill {n} of {total}: {d.name}."
     plan = f"We'll do {prescription_words(d, ctx.total_sets())}."
     if brief:
-        return head + kit, f"{d.purpose} {plan}"
-    return f"{head} {d.purpose}{kit} {plan}", ""
+        kit = kit_words(d)
+        if named:
+            return (f"With {kit}." if kit else ""), f"{d.purpose} {plan}"
+        head = f"drill {n} of {total}: {d.name}" + (f", with {kit}." if kit else ".")
+        text = f"{lead}{head}" if lead else head[0].upper() + head[1:]
+        return text, f"{d.purpose} {plan}"
+    kit = f" Equipment: {', '.join(d.equipment)}." if d.equipment else ""
+    return f"Drill {n} of {total}: {d.name}. {d.purpose}{kit} {plan}", ""
 
 
 def about(ctx: Context, d: Drill) -> str:
