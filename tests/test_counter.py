@@ -204,3 +204,18 @@ def test_a_bad_tempo_is_one_line_with_its_line_number() -> None:
     bad = COUNTED.replace("tempo: {down: 1.5, up: 0.5}", "tempo: {down: slow}")
     with pytest.raises(ProgramError, match=r"<program>:\d+: tempo.down must be a 0-60 number"):
         parse_program(bad)
+
+
+def test_the_count_waits_while_the_coach_asks_and_carries_on_after_no() -> None:
+    s = in_a_set()
+    s.hear("count_reps")
+    s.wait(4)
+    asked = s.clock.t
+    assert s.said(s.hear("end_workout")) == "End the workout now? Say yes or no."
+    assert s.said(s.wait(10)) == ""  # no count over the question, nor while it waits
+    said = s.said(s.hear("no"))
+    assert said == "Okay, we'll carry on. Say done when you finish the set."
+    s.wait(6)
+    again = words(s, since=asked + 10.001)
+    # the interrupted rep (one) again, once the answer is said
+    assert again[0] == (round(asked + 10 + speech_seconds(said) + LEAD_IN, 6), "One.")

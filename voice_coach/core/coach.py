@@ -132,18 +132,16 @@ class Coach:
                 return (self.flow.welcome_back(self._saved) if self._saved
                         else self.flow.start_program())
             case Heard(intent):
-                cmds = self._heard(intent)
-                if self.counter.running and self.ctx.state.phase != Phase.SET:
-                    cmds += self.counter.reset()  # the set ended: so does its count
-                return cmds
+                return [*self._heard(intent), *self._keep_count(intent)]
             case Misheard():
                 return self.ctx.say("Sorry, I didn't catch that. "
                                     "Say help to hear what I understand.")
             case TimerFired(name):
                 if name == COUNT_TIMER:
                     return self.counter.fired(event.at)
-                if name == timer_name(TimerKind.CUE):  # never over a count
-                    return [] if self.counter.running else self.answers.unprompted_cue()
+                if name == timer_name(TimerKind.CUE):  # never over a count or a question
+                    busy = self.counter.running or self.ctx.state.pending != Pending.NONE
+                    return [] if busy else self.answers.unprompted_cue()
                 return self.clock.fired(name)
             case Unsure(at):
                 if at - self._last_sorry < SORRY_GAP:
@@ -178,6 +176,18 @@ class Coach:
             return self._check_first(intent)
         self._asked = asked
         return handler(intent)
+
+    def _keep_count(self, intent: Intent) -> list[Command]:
+        """A count ends with its set, waits while the coach asks something, and carries on
+        after a "no" to that question."""
+        s = self.ctx.state
+        if s.phase != Phase.SET:
+            return self.counter.reset()
+        if self.counter.running and (s.pending != Pending.NONE or self._to_check):
+            return self.counter.stop()
+        if intent.name == "no" and self.counter.interrupted and s.counting:
+            return self.counter.resume(after=s.last_said)
+        return []
 
     def _why(self, intent: Intent) -> list[Command]:
         """After a short start "why" gives the introduction it left out; then the benefits."""
