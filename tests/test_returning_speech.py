@@ -61,6 +61,21 @@ def test_the_readme_transcript_is_what_the_coach_says(synth) -> None:
     to_step_one = coach_lines[:next(i for i, line in enumerate(coach_lines)
                                     if line.startswith("Step one")) + 1]
     assert to_step_one == start(Past(sessions=1, drills_done=ALL))
-    claimed = re.search(r"(\d+\.\d) seconds of speech", text)
+    claimed = re.search(r"(\d+\.\d)\s+seconds of speech", text)
     assert claimed, "the README says how long the returning start is"
     assert float(claimed.group(1)) == pytest.approx(seconds(synth, to_step_one), abs=0.15)
+
+
+def test_the_readme_says_how_long_the_offer_to_carry_on_takes(synth) -> None:
+    """With the question ("carry on at drill four?") and its yes, step one comes later: the
+    README gives the range over every drill it can offer."""
+    took = []
+    for finished in PROGRAM.drill_ids[:-1]:
+        lines = start(Past(sessions=1, drills_done=ALL, last_finished=finished), "yes")
+        assert lines[-1].startswith("Step one: ")
+        took.append(seconds(synth, lines))
+    claimed = re.search(r"(\d+\.\d) to (\d+\.\d)\s+seconds of the coach's speech",
+                        README.read_text(encoding="utf-8"))
+    assert claimed
+    assert float(claimed.group(1)) == pytest.approx(min(took), abs=0.15)
+    assert float(claimed.group(2)) == pytest.approx(max(took), abs=0.15)

@@ -113,6 +113,10 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings, _ = settings_from(args)
     program, parser = _load(settings.program)
+    if not (args.text or settings.engine == "text"):
+        from voice_coach.app.programs import warn_if_unheard
+
+        warn_if_unheard(program, parser.grammar)
     log, saved, past = open_log(program, args.fresh)
     finished = False
     try:

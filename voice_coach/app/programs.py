@@ -10,6 +10,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voice_coach.content.programs import (
     ProgramError,
@@ -20,8 +21,12 @@ from voice_coach.content.programs import (
     load_user_program,
     user_programs,
 )
+from voice_coach.core.program import Program
 from voice_coach.errors import VoiceCoachError
 from voice_coach.resources import user_programs_dir
+
+if TYPE_CHECKING:
+    from voice_coach.content.intents import Grammar
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -40,9 +45,9 @@ summary: >-
   Said at the end, after what you did. Remember to breathe.
 
 drills:
-  - id: bodyweight-squat                  # short, lower case, dashes
-    name: bodyweight squat                # what the coach says, and what you say
-                                          # ("go to the bodyweight squat")
+  - id: air-squat                        # short, lower case, dashes
+    name: air squat                       # what the coach says, and what you say
+                                          # ("go to the air squat")
     aliases: [squats, the squat]          # optional: other names you may say
     purpose: Builds the squat pattern with no load.
     equipment: []                         # optional: [mat, kettlebell]
@@ -91,7 +96,31 @@ def cmd_programs(args: argparse.Namespace) -> int:
         path = Path(_required(args.target, "programs check needs a file"))
         program = load_program_file(path)
         print(f"{path}: ok ({program.id}, {len(program.drills)} drills)")
+        note = hearing_note(program)
+        if note:
+            print(note)
     return 0
+
+
+def warn_if_unheard(program: Program, grammar: Grammar) -> None:
+    note = hearing_note(program, grammar)
+    if note:
+        print(f"voice-coach: {note}", file=sys.stderr)
+
+
+def hearing_note(program: Program, grammar: Grammar | None = None) -> str:
+    """One line naming what in the program the recogniser cannot hear (it has no
+    pronunciation for a word); "" if everything can be said."""
+    from voice_coach.content.intents import Grammar
+
+    grammar = grammar or Grammar.load(program)
+    if not grammar.unhearable:
+        return ""
+    words = sorted({w for unknown in grammar.unhearable.values() for w in unknown})
+    names = sorted(grammar.unhearable, key=len)[:3]
+    return (f"note: the recogniser cannot say {', '.join(repr(w) for w in words)}, so "
+            f"{', '.join(repr(n) for n in names)} are understood typed only (say 'drill one' "
+            "instead, or rename)")
 
 
 def list_programs() -> int:
