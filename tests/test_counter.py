@@ -124,12 +124,12 @@ def test_faster_and_slower_change_the_tempo_from_the_next_rep() -> None:
     s.hear("count_reps")
     start = s.coach.counter.next_at
     s.wait(start - s.clock.t + 0.5)  # into rep one
-    assert s.said(s.hear("faster")) == "Faster."  # the count's tempo, not the voice
+    assert s.said(s.hear("faster")) == "Okay, a faster count."  # the tempo, not the voice
     assert not [line for line in s.out.lines if line[1].startswith("[voice")]
     s.wait(20)
     times = [t - start for t, w in words(s, since=start) if w in ("One.", "Two.", "Three.")]
     assert times == pytest.approx([0, REP, REP + REP / STEP], abs=1e-6)
-    assert s.said(s.hear("slower")) == "Slower."
+    assert s.said(s.hear("slower")) == "Okay, a slower count."
     # not counting: faster is the voice again
     s.hear("stop_counting")
     assert "[voice +1 +0]" in s.hear("faster")
@@ -219,3 +219,15 @@ def test_the_count_waits_while_the_coach_asks_and_carries_on_after_no() -> None:
     again = words(s, since=asked + 10.001)
     # the interrupted rep (one) again, once the answer is said
     assert again[0] == (round(asked + 10 + speech_seconds(said) + LEAD_IN, 6), "One.")
+
+
+def test_nothing_the_count_says_is_a_command_if_heard_back() -> None:
+    """The coach's speaker is next to its mic: its own count words must not act."""
+    from voice_coach.content.intents import Grammar, IntentParser
+    from voice_coach.core.lines import returning_lines
+
+    parser = IntentParser(Grammar.load(PROGRAM))
+    lines = returning_lines(PROGRAM) + returning_lines(parse_program(COUNTED))
+    assert {"One.", "Up.", "Hold.", "Other side.", "Okay, a faster count."} <= set(lines)
+    acting = {line: parser.parse(line) for line in lines}
+    assert {line: i.name for line, i in acting.items() if i} == {}

@@ -33,7 +33,8 @@ from voice_coach.core.state import Past, Pending, Phase, State, TimerKind, snaps
 Handler = Callable[[Intent], list[Command]]
 
 # Heard with less confidence than this, these are checked with a question before they happen:
-# they cost a trainee their place (a drill, a rest). Typed commands are always sure.
+# they cost a trainee their place (a drill, a rest). Typed commands are always sure. Counting
+# and "tell me more" are not here: a wrong one costs a sentence, and "stop" ends it.
 SURE = 0.95
 CHECK_FIRST = {
     "next_drill": "Move on to the next drill?", "previous_drill": "Go back to the last drill?",

@@ -96,7 +96,8 @@ class Counter:
         if not FASTEST <= round(scale, 6) <= SLOWEST:
             return "That's as fast as I count." if faster else "That's as slow as I count."
         self._next_scale = scale
-        return "Faster." if faster else "Slower."
+        # never the bare command word: heard back from the speaker it would act again
+        return "Okay, a faster count." if faster else "Okay, a slower count."
 
     # ---- the beat
 
