@@ -98,7 +98,11 @@ def test_set_then_rest_countdown_lands_on_deadline(s: Session) -> None:
     assert any(line.startswith("coach: Halfway.") for line in lines)
     over = [t for t, line in s.out.lines if "Rest over." in line]
     assert over == [rest]
-    assert s.phase == Phase.SET and s.coach.state.set_number == 2
+    # the set is up; it starts when the trainee says so
+    assert s.phase == Phase.SETUP and s.coach.state.set_number == 2
+    assert "Rest over. Set two of three. Say go when you're ready." in s.said(lines)
+    assert "Set two of three. Ten reps." in s.said(s.hear("start"))
+    assert s.phase == Phase.SET
 
 
 def test_time_left_in_words(s: Session) -> None:
@@ -324,8 +328,8 @@ def test_bare_next_means_what_comes_next_in_each_phase(s: Session) -> None:
     # in a rest "next" (or "let's move on") is the next set, never the next drill
     assert "Moving on. Set two of three." in s.said(s.hear("next_step"))
     assert s.phase == Phase.SET and s.coach.state.drill == 0
-    assert "Finish the set first." in s.said(s.hear("next_step"))
-    s.hear("set_done")
+    # in a set "next" means this one is done
+    assert "Nice work. Rest forty five seconds." in s.said(s.hear("next_step"))
     s.hear("next_step")
     s.hear("set_done")
     assert s.phase == Phase.DRILL_DONE

@@ -31,9 +31,10 @@ CONTRACT = {
     "squat_vs_hinge", "start", "set_done", "rest", "skip_rest", "add_time", "time_left", "pause",
     "resume", "stop", "louder", "quieter", "yes", "no", "help", "pain", "end_workout",
 }
-# What a trainee expects beyond the contract: where am I, what now, more sets, another version.
+# What a trainee expects beyond the contract: where am I, what now, more sets, another version,
+# a count of their reps, the full introduction after a short start.
 ADDED = {"what_now", "sets_left", "reps", "equipment", "restart_drill", "easier", "harder",
-         "add_set"}
+         "add_set", "count_reps", "stop_counting", "tell_me_more"}
 INTENTS = CONTRACT | ADDED
 # Slots each intent may fill (anything else would surprise the coach).
 SLOTS = {"goto_drill": {"drill"}, "cue": {"focus"}, "rest": {"seconds"},
@@ -88,6 +89,14 @@ def expanded(grammar: Grammar) -> dict[str, set[str]]:
 # ---- positives: (what the user says or types, intent, slots)
 
 POSITIVES: list[tuple[str, str, dict]] = [
+    # counting, and the full introduction
+    ("count for me", "count_reps", {}), ("can you count my reps", "count_reps", {}),
+    ("count the reps please", "count_reps", {}), ("start counting", "count_reps", {}),
+    ("stop counting", "stop_counting", {}), ("I'll count myself", "stop_counting", {}),
+    ("don't count", "stop_counting", {}), ("count faster", "faster", {}),
+    ("count a bit slower", "slower", {}), ("tell me more", "tell_me_more", {}),
+    ("okay tell me more about this drill", "tell_me_more", {}),
+    ("what's this drill about", "tell_me_more", {}), ("full introduction", "tell_me_more", {}),
     # next_drill
     ("next", "next_step", {}),
     ("Next!", "next_step", {}),

@@ -110,7 +110,8 @@ def test_cli_rejects_bad_program_with_one_line(tmp_path: Path) -> None:
 def test_cli_unknown_program_id() -> None:
     result = _cli("run", "--text", "--program", "yoga")
     assert result.returncode == 2
-    assert "unknown program 'yoga' (available: hip-hinge)" in result.stderr
+    assert "unknown program 'yoga' (available: hip-hinge; your own go in " in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_cli_programs_list_and_show() -> None:

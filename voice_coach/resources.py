@@ -36,6 +36,19 @@ def focus_tags(language: str = "en") -> frozenset[str]:
     return frozenset(str(v["out"]) for v in lists["lists"]["focus"]["values"])
 
 
+def user_config_path() -> Path:
+    """config.toml (VOICE_COACH_CONFIG overrides)."""
+    from platformdirs import user_config_dir
+
+    return Path(os.environ.get("VOICE_COACH_CONFIG") or
+                Path(user_config_dir("voice-coach")) / "config.toml")
+
+
+def user_programs_dir() -> Path:
+    """The trainee's own programs: `programs/` beside config.toml."""
+    return user_config_path().parent / "programs"
+
+
 def user_data_dir() -> Path:
     """The workout log and downloaded models (VOICE_COACH_DATA_DIR overrides)."""
     from platformdirs import user_data_dir as platform_data_dir

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_coach.core.context import SPEECH_WPM
 from voice_coach.errors import VoiceCoachError
 
 SAMPLERATE = 22050  # what the espeak driver writes
-DEFAULT_RATE = 165  # words per minute
+DEFAULT_RATE = SPEECH_WPM  # words per minute (the core times speech by it too)
 RATE_STEP = 20
 MIN_RATE, MAX_RATE = 110, 230
 DEFAULT_VOICE = "en-us"

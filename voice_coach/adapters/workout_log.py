@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from voice_coach.core.program import Program
+from voice_coach.core.state import Past
 from voice_coach.errors import VoiceCoachError
 
 SCHEMA = """
@@ -47,6 +49,17 @@ class SessionSummary:
     pains: int
     rest_planned: float
     rest_actual: float
+
+
+@dataclass(frozen=True)
+class DrillSummary:
+    """One drill's sets over every session: how many, in how many sessions, and when last."""
+
+    program: str
+    drill: str
+    sets: int
+    sessions: int
+    last: float
 
 
 class LogUnavailable(VoiceCoachError):
@@ -187,6 +200,40 @@ class WorkoutLog:
                  WHERE e.session = s.id AND e.kind = 'rest')
             FROM sessions s {happened} ORDER BY s.id DESC LIMIT ?""", (limit,)).fetchall()
         return [SessionSummary(*row) for row in rows]
+
+    def past(self, program: Program) -> Past:
+        """What earlier sessions of this program did (read before this session starts): how
+        many had a set, which drills were trained, and the drill most recently finished."""
+        if self._db is None:
+            return Past()
+        try:
+            rows = self._db.execute(
+                "SELECT e.session, json_extract(e.data, '$.drill'), json_extract(e.data, '$.set'),"
+                " json_extract(e.data, '$.of') FROM events e JOIN sessions s ON s.id = e.session"
+                " WHERE s.program = ? AND e.kind = 'set' AND e.session IS NOT ? ORDER BY e.id",
+                (program.id, self.session)).fetchall()
+        except sqlite3.Error as exc:
+            self._warn(exc)
+            return Past()
+        known = {d.id: d.prescription.sets for d in program.drills}
+        finished = [drill for _, drill, n, of in rows
+                    if drill in known and int(n or 0) >= int(of or known[drill])]
+        return Past(sessions=len({row[0] for row in rows}),
+                    drills_done=frozenset(row[1] for row in rows if row[1] in known),
+                    last_finished=finished[-1] if finished else "")
+
+    def drill_history(self, limit: int = 20) -> list[DrillSummary]:
+        """Per program and drill, the sets done, in how many sessions, and when last; the
+        most recently trained first."""
+        if self._db is None:
+            return []
+        rows = self._db.execute("""
+            SELECT s.program, json_extract(e.data, '$.drill') AS drill, COUNT(*),
+                   COUNT(DISTINCT e.session), MAX(e.at)
+            FROM events e JOIN sessions s ON s.id = e.session
+            WHERE e.kind = 'set' GROUP BY s.program, drill ORDER BY MAX(e.at) DESC LIMIT ?""",
+            (limit,)).fetchall()
+        return [DrillSummary(*row) for row in rows]
 
     def close(self) -> None:
         if self._db is not None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from voice_coach.app.settings import Settings
     from voice_coach.content.intents import IntentParser
     from voice_coach.core.program import Program
+    from voice_coach.core.state import Past
     from voice_coach.ports import SpeechEngine
 
 EXIT_BAD_INPUT = 2
@@ -75,39 +76,22 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_programs(args: argparse.Namespace) -> int:
-    from voice_coach.content.programs import available_programs, load_program, load_program_file
+    from voice_coach.app.programs import cmd_programs as programs
 
-    if args.action == "list":
-        for pid, path in available_programs().items():
-            program = load_program_file(path)
-            print(f"{pid}\t{program.title}\t{len(program.drills)} drills")
-    elif args.action == "show":
-        program = load_program(_required(args.target, "programs show needs a program id"))
-        print(f"{program.title} ({program.id})")
-        for n, drill in enumerate(program.drills, start=1):
-            print(f"  {n}. {drill.name}: {len(drill.steps)} steps, {len(drill.cues)} cues")
-    else:
-        path = Path(_required(args.target, "programs check needs a file"))
-        program = load_program_file(path)
-        print(f"{path}: ok ({program.id}, {len(program.drills)} drills)")
-    return 0
+    return programs(args)
 
 
-def _required(value: str | None, message: str) -> str:
-    if not value:
-        raise VoiceCoachError(message)
-    return value
-
-
-def open_log(program_id: str, fresh: bool) -> tuple[WorkoutLog, dict[str, Any] | None]:
-    """The workout log, and saved progress to offer back unless starting fresh."""
+def open_log(program: Program, fresh: bool) -> tuple[WorkoutLog, dict[str, Any] | None, Past]:
+    """The workout log, saved progress to offer back unless starting fresh, and what earlier
+    sessions of the program did."""
     from voice_coach.adapters.workout_log import WorkoutLog
     from voice_coach.resources import user_data_dir
 
     log = WorkoutLog(user_data_dir() / "workouts.sqlite")
-    saved = None if fresh else log.resumable(program_id)
-    log.start_session(program_id)
-    return log, (saved[1] if saved else None)
+    saved = None if fresh else log.resumable(program.id)
+    past = log.past(program)
+    log.start_session(program.id)
+    return log, (saved[1] if saved else None), past
 
 
 def settings_from(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
@@ -130,15 +114,20 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings, _ = settings_from(args)
     program, parser = _load(settings.program)
-    log, saved = open_log(program.id, args.fresh)
+    if not (args.text or settings.engine == "text"):
+        from voice_coach.app.programs import warn_if_unheard
+
+        warn_if_unheard(program, parser.grammar)
+    log, saved, past = open_log(program, args.fresh)
     finished = False
     try:
         if args.text or settings.engine == "text":
             from voice_coach.app.text_mode import run_text
 
-            finished = run_text(settings, program, parser, log, saved)
+            finished = run_text(settings, program, parser, log, saved, past)
         else:
-            finished = run_live_audio(settings, program, parser, log, saved, args.wait_for_audio)
+            finished = run_live_audio(settings, program, parser, log, saved, args.wait_for_audio,
+                                      past)
     finally:
         if not finished:  # a finished workout already closed its session
             log.discard_if_empty()  # a start that failed before the coach spoke leaves no row
@@ -148,14 +137,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def run_live_audio(settings: Settings, program: Program, parser: IntentParser, log: WorkoutLog,
-                   saved: dict[str, Any] | None, wait: bool) -> bool:
+                   saved: dict[str, Any] | None, wait: bool, past: Past) -> bool:
     from voice_coach.adapters.devices import SpeakerError
     from voice_coach.adapters.mic import MicError
     from voice_coach.app.live import run_live
 
     try:
         runtime = run_live(settings, _open_engine(settings, parser), program, parser, log,
-                           saved, wait)
+                           saved, wait, past)
     except (MicError, SpeakerError) as exc:
         raise VoiceCoachError(f"{exc} (or type instead: voice-coach run --text)") from None
     return runtime.finished
@@ -366,8 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="another folder of hassil intents (with its own lists)")
     parse.set_defaults(func=cmd_parse)
 
-    programs = sub.add_parser("programs", help="list, show or check training programs")
-    programs.add_argument("action", nargs="?", default="list", choices=["list", "show", "check"])
+    programs = sub.add_parser("programs", help="list, show or check training programs, or "
+                                               "start your own (new ID)")
+    programs.add_argument("action", nargs="?", default="list",
+                          choices=["list", "show", "check", "new"])
     programs.add_argument("target", nargs="?")
     programs.set_defaults(func=cmd_programs)
     return ap

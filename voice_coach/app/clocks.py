@@ -43,6 +43,9 @@ class Scheduler:
     def cancel(self, name: str) -> None:
         self._deadlines.pop(name, None)
 
+    def deadline(self, name: str) -> float | None:
+        return self._deadlines.get(name)
+
     def next_deadline(self) -> float | None:
         return min(self._deadlines.values(), default=None)
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from voice_coach.adapters.workout_log import LogUnavailable, SessionSummary, WorkoutLog
+from voice_coach.adapters.workout_log import (
+    DrillSummary,
+    LogUnavailable,
+    SessionSummary,
+    WorkoutLog,
+)
 from voice_coach.resources import user_data_dir
 
 if TYPE_CHECKING:
@@ -33,6 +38,24 @@ def history_table(sessions: list[SessionSummary]) -> Table:
     return table
 
 
+def drills_table(drills: list[DrillSummary]) -> Table:
+    """Per drill: the sets done, in how many sessions, and when last."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title="by drill",
+                  title_justify="left")
+    table.add_column("drill", overflow="fold", min_width=12)
+    table.add_column("program", overflow="fold", min_width=7)
+    table.add_column("sets", justify="right", no_wrap=True)
+    table.add_column("sessions", justify="right", no_wrap=True)
+    table.add_column("last done", no_wrap=True, min_width=16)
+    for d in drills:
+        table.add_row(d.drill, d.program, str(d.sets), str(d.sessions),
+                      datetime.fromtimestamp(d.last).strftime("%Y-%m-%d %H:%M"))
+    return table
+
+
 def print_history(limit: int) -> None:
     from rich.console import Console
 
@@ -41,9 +64,14 @@ def print_history(limit: int) -> None:
         raise LogUnavailable(f"cannot read the workout log {log.path} ({log.error})")
     try:
         sessions = log.history(limit)
+        drills = log.drill_history()
     finally:
         log.close()
     if not sessions:
         print("No workouts logged yet.")
         return
-    Console().print(history_table(sessions))
+    console = Console()
+    console.print(history_table(sessions))
+    if drills:
+        console.print()
+        console.print(drills_table(drills))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from voice_coach.asr.wakeword import WakeWindow, WakeWordDetector
     from voice_coach.content.intents import IntentParser
     from voice_coach.core.program import Program
+    from voice_coach.core.state import Past
 
 
 class Console:
@@ -179,7 +180,7 @@ def open_microphone(device: int | str | None, wait: bool) -> Microphone:
 
 def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser: IntentParser,
              log: WorkoutLog, saved: dict[str, Any] | None,
-             wait_for_audio: bool = False) -> Runtime:
+             wait_for_audio: bool = False, past: Past | None = None) -> Runtime:
     from voice_coach.adapters import quiet_alsa_messages
     from voice_coach.adapters.speaker import Speaker
     from voice_coach.adapters.tts import DEFAULT_VOICE
@@ -203,7 +204,7 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
         speaker.prerender(spoken_lines(program))
         clock = ScaledClock(settings.time_scale)
         console = Console()
-        runtime = Runtime(Coach(program, saved), clock, speaker, clock.real_seconds, log,
+        runtime = Runtime(Coach(program, saved, past), clock, speaker, clock.real_seconds, log,
                           observers=[echo_to(console)])
         console.show_status(lambda: status_text(runtime))
         listener = Listener(engine, parser, is_speaking=lambda: speaker.speaking,

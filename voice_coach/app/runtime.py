@@ -71,14 +71,16 @@ class Runtime:
 
     def dispatch(self, event: Event) -> None:
         for command in self.coach.handle(event):
-            self._execute(command)
+            self._execute(command, event.at)
         if self.log is not None:
             if self.finished:
                 self.log.end_session(finished=True)
             else:
                 self.log.save_state(self.coach.snapshot(self.clock.now()))
 
-    def _execute(self, command: Command) -> None:
+    def _execute(self, command: Command, at: float | None = None) -> None:
+        """`at`: the time of the event the command answers; timers start from it, so a timer
+        started when another fired keeps to the session clock however late it is handled."""
         out = self.output
         match command:
             case Say(text, priority):
@@ -86,7 +88,7 @@ class Runtime:
             case Play(earcon):
                 out.play(earcon)
             case StartTimer(name, seconds):
-                self.scheduler.start(name, self.clock.now() + seconds)
+                self.scheduler.start(name, (self.clock.now() if at is None else at) + seconds)
             case CancelTimer(name):
                 self.scheduler.cancel(name)
             case StopSpeaking():

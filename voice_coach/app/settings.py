@@ -13,6 +13,7 @@ from typing import Any
 
 from voice_coach.asr import SPEECH_ENGINES, WAKE_WORDS
 from voice_coach.errors import VoiceCoachError
+from voice_coach.resources import user_config_path
 
 
 class SettingsError(VoiceCoachError):
@@ -41,10 +42,7 @@ _TYPES = {f.name: type(getattr(DEFAULTS, f.name)) for f in fields(Settings)}
 
 
 def config_path() -> Path:
-    from platformdirs import user_config_dir
-
-    return Path(os.environ.get("VOICE_COACH_CONFIG") or
-                Path(user_config_dir("voice-coach")) / "config.toml")
+    return user_config_path()
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from voice_coach.app.settings import Settings
     from voice_coach.content.intents import IntentParser
     from voice_coach.core.program import Program
+    from voice_coach.core.state import Past
 
 PROMPT = "> "
 CLEAR_LINE = "\r\x1b[K"
@@ -135,12 +136,12 @@ def on_terminal() -> bool:
 
 
 def run_text(settings: Settings, program: Program, parser: IntentParser, log: WorkoutLog,
-             saved: dict[str, Any] | None) -> bool:
+             saved: dict[str, Any] | None, past: Past | None = None) -> bool:
     """Run a session on stdin; True when the workout was finished (not just the input)."""
     clock = ScaledClock(settings.time_scale)
     prompt = Prompt(sys.stdout) if on_terminal() else None
     output = TextOutput(prompt=prompt)
-    runtime = Runtime(Coach(program, saved), clock, output, clock.real_seconds, log,
+    runtime = Runtime(Coach(program, saved, past), clock, output, clock.real_seconds, log,
                       observers=[output.observe])
 
     def post(line: str) -> None:

@@ -11,9 +11,11 @@ to ten minutes).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ from voice_coach.core.numbers import (
 )
 from voice_coach.core.program import Program
 from voice_coach.errors import VoiceCoachError
-from voice_coach.resources import intents_dir
+from voice_coach.resources import data_dir, intents_dir
 
 
 class IntentsError(VoiceCoachError):
@@ -69,6 +71,27 @@ def normalize(text: str) -> str:
     text = re.sub(r"[^a-z' ]+", " ", text)
     words = (w.strip("'") for w in text.split())
     return " ".join(_CONTRACTIONS.get(w, w) for w in words if w)
+
+
+# A program without equipment leaves the `gear` list empty: its templates are simply not said,
+# which hassil's sampler would otherwise warn about on the console.
+logging.getLogger("hassil.sample").setLevel(logging.ERROR)
+
+
+@cache
+def dictionary_words() -> frozenset[str]:
+    """Every word the recogniser has a pronunciation for: pocketsphinx's CMU dictionary and
+    the coach's own additions."""
+    import pocketsphinx
+
+    words: set[str] = set()
+    for path in (Path(pocketsphinx.get_model_path("en-us/cmudict-en-us.dict")),
+                 data_dir("dict") / "extra.dict"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            word = line.split("#", 1)[0].split(" ", 1)[0].split("(", 1)[0]
+            if word:
+                words.add(word)
+    return frozenset(words)
 
 
 def drill_phrases(program: Program) -> list[tuple[str, str]]:
@@ -164,6 +187,8 @@ class Grammar:
     parse_lists: dict[str, SlotList] = field(default_factory=dict)
     fillers: Fillers = field(default_factory=Fillers)
     dictionaries: tuple[Path, ...] = ()  # the folder's own pronunciations (*.dict), if any
+    # names in the program the recogniser has no pronunciation for: understood when typed
+    unhearable: dict[str, list[str]] = field(default_factory=dict)  # name -> its unknown words
 
     def __post_init__(self) -> None:
         self.parse_intents = self.parse_intents or self.intents
@@ -181,9 +206,19 @@ class Grammar:
             every = list(phrases())
             grammar.slot_lists[name] = _number_list(name, (p for p in every if p.common))
             grammar.parse_lists[name] = _number_list(name, every)
+        bundled = Path(program.source).parent == data_dir("programs")
         for name, pairs in (("drill", drill_phrases(program)), ("gear", gear_phrases(program))):
-            grammar.slot_lists[name] = grammar.parse_lists[name] = TextSlotList.from_tuples(
-                pairs, name=name)
+            grammar.parse_lists[name] = TextSlotList.from_tuples(pairs, name=name)
+            heard = pairs
+            if not bundled:  # a trainee's program may name things the recogniser cannot say
+                heard = []
+                for words, value in pairs:
+                    unknown = [w for w in words.split() if w not in dictionary_words()]
+                    if unknown:
+                        grammar.unhearable[words] = unknown
+                    else:
+                        heard.append((words, value))
+            grammar.slot_lists[name] = TextSlotList.from_tuples(heard, name=name)
         return grammar
 
     @classmethod

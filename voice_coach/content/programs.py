@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from voice_coach.core.program import CUE_PHASES, Cue, Drill, Mistake, Prescription, Program
+from voice_coach.core.program import CUE_PHASES, Cue, Drill, Mistake, Prescription, Program, Tempo
 from voice_coach.errors import VoiceCoachError
-from voice_coach.resources import data_dir, focus_tags
+from voice_coach.resources import data_dir, focus_tags, user_programs_dir
 
 
 class ProgramError(VoiceCoachError):
@@ -20,6 +20,7 @@ class ProgramError(VoiceCoachError):
 
 
 _STR, _INT, _BOOL, _STRS = "string", "integer", "true/false", "list of strings"
+_SECS = "number of seconds"
 _SCHEMAS: dict[str, dict[str, tuple[bool, Any]]] = {
     "program": {
         "id": (True, _STR), "title": (True, _STR), "intro": (True, _STR),
@@ -32,7 +33,9 @@ _SCHEMAS: dict[str, dict[str, tuple[bool, Any]]] = {
         "prescription": (True, "prescription"), "rest_seconds": (True, _INT),
         "steps": (True, _STRS), "cues": (True, ["cue"]), "aliases": (False, _STRS),
         "equipment": (False, _STRS), "mistakes": (False, ["mistake"]), "easier": (False, _STR),
+        "tempo": (False, "tempo"),
     },
+    "tempo": {"down": (False, _SECS), "hold": (False, _SECS), "up": (False, _SECS)},
     "prescription": {
         "sets": (True, _INT), "reps": (False, _INT), "hold_seconds": (False, _INT),
         "per_side": (False, _BOOL),
@@ -72,8 +75,10 @@ class _Checker:
             return int(node.value)
         if kind == _BOOL and tag == "bool":
             return node.value.lower() in {"true", "yes", "on"}
-        raise self.fail(node, f"{where} must be a {'positive ' if kind == _INT else ''}{kind}, "
-                              f"not {node.value!r}")
+        if kind == _SECS and tag in ("int", "float") and 0 <= float(node.value) <= 60:
+            return float(node.value)
+        size = {_INT: "positive ", _SECS: "0-60 "}.get(kind, "")
+        raise self.fail(node, f"{where} must be a {size}{kind}, not {node.value!r}")
 
     def mapping(self, node: yaml.Node, schema_name: str) -> dict[str, Any]:
         schema = _SCHEMAS[schema_name]
@@ -119,7 +124,22 @@ def _drill(raw: dict[str, Any], check: _Checker) -> Drill:
         cues=tuple(_cue(c, check) for c in raw["cues"]),
         aliases=raw.get("aliases", ()), equipment=raw.get("equipment", ()),
         mistakes=_mistakes(raw.get("mistakes", [])), easier=raw.get("easier"),
+        tempo=_tempo(raw, check),
     )
+
+
+def _tempo(drill: dict[str, Any], check: _Checker) -> Tempo | None:
+    """A drill's counting tempo; a phase left out keeps its default (the hold: the
+    prescription's hold)."""
+    raw = drill.get("tempo")
+    if raw is None:
+        return None
+    hold = drill["prescription"].get("hold_seconds", 0)
+    tempo = Tempo(raw.get("down", Tempo.down), raw.get("hold", float(hold)),
+                  raw.get("up", Tempo.up))
+    if tempo.down <= 0 or tempo.up <= 0:
+        raise check.fail(raw["__node__"], "tempo down and up must be more than 0 seconds")
+    return tempo
 
 
 def parse_program(text: str, source: str = "<program>") -> Program:
@@ -163,18 +183,53 @@ def load_program_file(path: Path) -> Program:
     return parse_program(text, str(path))
 
 
+def program_id(path: Path) -> str:
+    """A program file's id: its name without `.yaml`, '_' read as '-'."""
+    return path.stem.replace("_", "-")
+
+
+def bundled_programs() -> dict[str, Path]:
+    return {program_id(p): p for p in sorted(data_dir("programs").glob("*.yaml"))}
+
+
+def user_programs() -> dict[str, Path]:
+    """The trainee's programs (`programs/` beside config.toml), bundled ids excepted: a
+    bundled program can be copied and changed under a new name, not replaced."""
+    folder = user_programs_dir()
+    found = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+    bundled = bundled_programs()
+    return {program_id(p): p for p in found if program_id(p) not in bundled}
+
+
 def available_programs() -> dict[str, Path]:
-    """Bundled programs by id (the file name with '_' as '-')."""
-    return {p.stem.replace("_", "-"): p for p in sorted(data_dir("programs").glob("*.yaml"))}
+    """Every program by id: the bundled ones, then the trainee's. Nothing is read yet, so a
+    broken file costs only itself."""
+    return {**bundled_programs(), **user_programs()}
+
+
+def load_user_program(path: Path) -> Program:
+    """A program from the user's folder: valid, and its id the file's name (it is run by
+    that name, and its history is kept under its id)."""
+    program = load_program_file(path)
+    expected = program_id(path)
+    if program.id != expected:
+        text = path.read_text(encoding="utf-8").splitlines()
+        line = next((n for n, t in enumerate(text, 1) if t.startswith("id:")), 1)
+        raise ProgramError(f"{path}:{line}: id '{program.id}' does not match the file name "
+                           f"(make it '{expected}', or rename the file)")
+    return program
 
 
 def load_program(program_id_or_path: str) -> Program:
-    """Load a bundled program by id, or a program file by path."""
-    bundled = available_programs()
+    """Load a program by id (bundled or the trainee's own), or a program file by path."""
+    bundled, own = bundled_programs(), user_programs()
     if program_id_or_path in bundled:
         return load_program_file(bundled[program_id_or_path])
+    if program_id_or_path in own:
+        return load_user_program(own[program_id_or_path])
     path = Path(program_id_or_path)
     if path.suffix in {".yaml", ".yml"}:
         return load_program_file(path)
-    known = ", ".join(bundled) or "none"
-    raise ProgramError(f"unknown program '{program_id_or_path}' (available: {known})")
+    known = ", ".join([*bundled, *own]) or "none"
+    raise ProgramError(f"unknown program '{program_id_or_path}' (available: {known}; your "
+                       f"own go in {user_programs_dir()})")

@@ -66,10 +66,10 @@ class Answers:
         return self.ctx.say(self.ctx.state.last_said or self.ctx.program.intro)
 
     def slower(self, intent: Intent) -> list[Command]:
-        return [SetVoice(rate_steps=-1), *self.ctx.say("Okay, slower.")]
+        return [SetVoice(rate_steps=-1), *self.ctx.say("Okay, speaking slower.")]
 
     def faster(self, intent: Intent) -> list[Command]:
-        return [SetVoice(rate_steps=1), *self.ctx.say("Okay, faster.")]
+        return [SetVoice(rate_steps=1), *self.ctx.say("Okay, speaking faster.")]
 
     def louder(self, intent: Intent) -> list[Command]:
         return [SetVoice(volume_steps=1), *self.ctx.say("Louder.")]

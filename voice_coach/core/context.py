@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from voice_coach.core.events import Command, Priority, Say
 from voice_coach.core.numbers import duration_words, number_words
 from voice_coach.core.program import Cue, Drill, Program
-from voice_coach.core.state import Phase, State, TimerKind
+from voice_coach.core.state import Past, Phase, State, TimerKind
 
 HELP = {
     Phase.SETUP: "next step, repeat, what's the cue, go",
@@ -23,11 +23,21 @@ RESUME_HINT = {
 }
 
 
+SPEECH_WPM = 165  # the coach's speaking rate (the TTS default), words per minute
+
+
+def speech_seconds(text: str, wpm: float = SPEECH_WPM) -> float:
+    """About how long the coach takes to say `text` (hyphenated words count as two)."""
+    return len(text.replace("-", " ").split()) * 60.0 / wpm
+
+
 @dataclass
 class Context:
     program: Program
     state: State = field(default_factory=State)
     now: float = 0.0  # the session time of the event being handled
+    past: Past = field(default_factory=Past)  # earlier sessions, from the workout log
+    started: float = 0.0  # when this session started (session clock)
 
     @property
     def current(self) -> Drill:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from voice_coach.core import intro
 from voice_coach.core.clock import Clockwork
-from voice_coach.core.context import Context, prescription_words
+from voice_coach.core.context import Context
+from voice_coach.core.counter import Counter
 from voice_coach.core.events import (
     Command,
     EndSession,
@@ -16,7 +18,6 @@ from voice_coach.core.events import (
     Play,
     Priority,
     Record,
-    Say,
     StopSpeaking,
 )
 from voice_coach.core.numbers import duration_words, number_words
@@ -26,14 +27,24 @@ UNPROMPTED_CUE_SETS = 2  # unprompted cues fade: only in the first sets of a dri
 
 
 class Flow:
-    def __init__(self, ctx: Context, clock: Clockwork) -> None:
-        self.ctx, self.clock = ctx, clock
+    def __init__(self, ctx: Context, clock: Clockwork, counter: Counter) -> None:
+        self.ctx, self.clock, self.counter = ctx, clock, counter
 
     # ---- starting
 
     def start_program(self) -> list[Command]:
-        self.ctx.state = State()
-        return [Play("start"), *self.ctx.say(self.ctx.program.intro), *self.open_drill(0)]
+        """The first session: the program's introduction, then drill one. A returning trainee
+        gets a short start (or the offer to carry on after last time's drill); "tell me more"
+        gives what was left out."""
+        ctx = self.ctx
+        ctx.state = State()
+        if not intro.returning(ctx):
+            return [Play("start"), *ctx.say(ctx.program.intro), *self.open_drill(0)]
+        at = intro.continue_at(ctx)
+        if at is not None:
+            ctx.state.pending = Pending.CONTINUE
+            return [Play("start"), *ctx.say(intro.continue_question(ctx, at))]
+        return [Play("start"), *self.open_drill(0, lead=f"Welcome back. {ctx.program.title}, ")]
 
     def welcome_back(self, saved: dict[str, Any]) -> list[Command]:
         """Restore saved progress and ask whether to carry on or start over."""
@@ -54,25 +65,37 @@ class Flow:
 
     # ---- drills and steps
 
-    def open_drill(self, index: int) -> list[Command]:
+    def open_drill(self, index: int, lead: str = "", named: bool = False) -> list[Command]:
+        """Open a drill at its first step; a drill done before is opened briefly. With a `lead`
+        (a returning start) the program's introduction was left out too; `named`: the drill
+        was just named in a question."""
         ctx = self.ctx
-        cmds = self.clock.cancel()
+        cmds = [*self.clock.cancel(), *self.counter.reset()]
         s = ctx.state
         s.drill, s.phase, s.step, s.last_cue, s.cue_turn, s.mistake_turn, s.pending = (
             index, Phase.SETUP, -1, "", 0, 0, Pending.NONE)
         s.set_number = s.sets_done.get(ctx.current.id, 0) + 1
         d = ctx.current
-        n, total = number_words(index + 1), number_words(len(ctx.program.drills))
         if s.set_number > ctx.total_sets():
             s.set_number = ctx.total_sets()
             s.phase = Phase.DRILL_DONE
-        kit = f" Equipment: {', '.join(d.equipment)}." if d.equipment else ""
+        brief = d.id in ctx.past.drills_done
+        text, more = intro.drill_opening(ctx, index, brief, lead, named)
+        s.more = f"{ctx.program.intro} {more}" if lead and more else more
         cmds.append(Record("drill", {"drill": d.id, "index": index}))
-        cmds += ctx.say(f"Drill {n} of {total}: {d.name}. {d.purpose}{kit} "
-                        f"We'll do {prescription_words(d, ctx.total_sets())}.")
+        if not brief and lead:
+            cmds += ctx.say(lead.rstrip(", ") + ".")
+        if text:
+            cmds += ctx.say(text)
         if s.phase == Phase.DRILL_DONE:
             return cmds + ctx.say("You've already finished this one. Say next drill to move on.")
         return cmds + self.step(0)
+
+    def tell_me_more(self, intent: Intent) -> list[Command]:
+        """ "tell me more": what a short start left out, else what the drill is for."""
+        ctx = self.ctx
+        more, ctx.state.more = ctx.state.more, ""
+        return ctx.say(more or intro.about(ctx, ctx.current))
 
     def step(self, index: int) -> list[Command]:
         ctx = self.ctx
@@ -81,7 +104,8 @@ class Flow:
             s.step = len(steps)
             return ctx.say("That's the whole setup.", ctx.go_prompt())
         s.step = max(0, index)
-        hint = " Say next step when you're ready." if s.step == 0 and s.drill == 0 else ""
+        first = s.step == 0 and s.drill == 0 and not intro.returning(ctx)
+        hint = " Say next step when you're ready." if first else ""
         return ctx.say(f"Step {number_words(s.step + 1)}: {steps[s.step]}{hint}")
 
     def next_drill(self, intent: Intent) -> list[Command]:
@@ -118,7 +142,7 @@ class Flow:
             return self.next_drill(intent)
         if phase == Phase.REST:  # "next" in a rest is the next set, not the next drill
             return self.end_rest("Moving on.")
-        return ctx.say("Finish the set first.", ctx.resume_hint())
+        return self.finish_set()  # "next" in a set: this one is done
 
     def what_now(self, intent: Intent) -> list[Command]:
         """ "what now?", "what's next?": a question, answered for this moment; in the setup the
@@ -174,19 +198,24 @@ class Flow:
 
     # ---- sets and rests
 
-    def begin_set(self) -> list[Command]:
+    def begin_set(self, prefix: str = "") -> list[Command]:
         ctx = self.ctx
         s, d = ctx.state, ctx.current
         s.phase, s.pending = Phase.SET, Pending.NONE
-        cmds: list[Command] = [*self.clock.cancel(), Play("start")]
-        label = ctx.set_label()
+        cmds: list[Command] = [*self.clock.cancel(), *self.counter.reset(), Play("start")]
+        label = f"{prefix} {ctx.set_label()}".strip()
+        priority = Priority.TIMING if prefix else Priority.ANSWER
         if d.prescription.timed:
             hold = float(d.prescription.hold_seconds or 0)
-            cmds += ctx.say(f"{label} Hold for {duration_words(hold)}. Go.")
+            cmds += ctx.say(f"{label} Hold for {duration_words(hold)}. Go.", priority=priority)
             cmds += self.clock.run(TimerKind.HOLD, hold)
         else:
             reps = number_words(d.prescription.reps or 0).capitalize()
-            cmds += ctx.say(f"{label} {reps} reps. Say done when you finish.")
+            counted = "I'll count." if s.counting else "Say done when you finish."
+            text = f"{label} {reps} reps. {counted}"
+            cmds += ctx.say(text, priority=priority)
+            if s.counting:
+                return cmds + self.counter.start(after=text)
         if s.set_number <= UNPROMPTED_CUE_SETS:
             cmds += self.clock.start_cue()
         return cmds
@@ -194,8 +223,8 @@ class Flow:
     def finish_set(self, prefix: str = "Nice work.", rest: float | None = None) -> list[Command]:
         ctx = self.ctx
         s, d = ctx.state, ctx.current
-        cmds = [*self.clock.cancel(), *self.clock.cancel_cue(),
-                Record("set", {"drill": d.id, "set": s.set_number})]
+        cmds = [*self.clock.cancel(), *self.clock.cancel_cue(), *self.counter.reset(),
+                Record("set", {"drill": d.id, "set": s.set_number, "of": ctx.total_sets()})]
         s.sets_done[d.id] = s.set_number
         if s.set_number >= ctx.total_sets():
             s.phase = Phase.DRILL_DONE
@@ -207,27 +236,29 @@ class Flow:
         s.set_number += 1
         return cmds + self.clock.start_rest(rest or float(d.rest_seconds), prefix)
 
-    def end_rest(self, prefix: str) -> list[Command]:
+    def end_rest(self, prefix: str, start: bool = True) -> list[Command]:
+        """The rest is over: the set starts now when the trainee said so (`start`); when the
+        clock ran out, it is up and starts when they say go (or say done after it)."""
         ctx = self.ctx
         cmds = self.clock.stop_rest()
-        if ctx.current.prescription.timed:
-            ctx.state.phase = Phase.SETUP
-            return cmds + ctx.say(prefix, ctx.go_prompt(), priority=Priority.TIMING)
-        cmds += self.begin_set()
-        say = next(c for c in cmds if isinstance(c, Say))
-        cmds[cmds.index(say)] = Say(f"{prefix} {say.text}", Priority.TIMING)
-        return cmds
+        if start:
+            return cmds + self.begin_set(prefix)
+        s = ctx.state
+        s.phase, s.step = Phase.SETUP, len(ctx.current.steps)
+        return cmds + ctx.say(prefix, ctx.go_prompt(), priority=Priority.TIMING)
 
     def timer_ended(self, kind: TimerKind) -> list[Command]:
         if kind == TimerKind.REST:
-            return self.end_rest("Rest over.")
+            return self.end_rest("Rest over.", start=False)
         return self.finish_set("Time. Well held.")
 
     def go(self, intent: Intent) -> list[Command]:
         """ "go", "ready": start the set, or whatever starting means in this phase."""
         ctx, phase = self.ctx, self.ctx.state.phase
-        if phase == Phase.SET:
-            return ctx.say("You're in a set.", ctx.resume_hint())
+        if phase == Phase.SET:  # already going: agree, don't correct
+            if ctx.current.prescription.timed:
+                return ctx.say("Holding.", ctx.time_left())
+            return ctx.say("Go. Say done when you finish.")
         if phase == Phase.REST:
             return self.end_rest("Skipping the rest.")
         if phase == Phase.DRILL_DONE:
@@ -237,12 +268,14 @@ class Flow:
         return self.begin_set()
 
     def set_done(self, intent: Intent) -> list[Command]:
-        ctx = self.ctx
-        if ctx.state.phase == Phase.SET:
+        ctx, s = self.ctx, self.ctx.state
+        if s.phase == Phase.SET:
             return self.finish_set()
-        if ctx.state.phase == Phase.SETUP:
-            return ctx.say("We haven't started the set.", ctx.go_prompt())
-        if ctx.state.phase == Phase.REST:  # done resting, or done for today?
+        if s.phase == Phase.SETUP and s.step >= len(ctx.current.steps):
+            return self.finish_set()  # the set was up and done without a "go": it counts
+        if s.phase == Phase.SETUP:  # "done" with a step: the next one
+            return self.step(s.step + 1)
+        if s.phase == Phase.REST:  # done resting, or done for today?
             return ctx.say(f"You're resting. Say go for {ctx.set_label().lower()[:-1]}, "
                            "or end workout to stop for today.")
         return ctx.say("Got it.", ctx.resume_hint() or ctx.time_left())
@@ -284,6 +317,7 @@ class Flow:
         part = intent.slots.get("body_part")
         s.pain_reports += 1
         cmds: list[Command] = [StopSpeaking(), *self.clock.cancel(), *self.clock.cancel_cue(),
+                               *self.counter.reset(),
                                Record("pain", {"drill": d.id, "body_part": part})]
         if s.phase == Phase.SET:
             s.phase = Phase.SETUP
@@ -304,14 +338,17 @@ class Flow:
     def finish_program(self, prefix: str) -> list[Command]:
         ctx = self.ctx
         ctx.state.phase = Phase.DONE
-        done = sum(ctx.state.sets_done.values())
-        sets = f"{number_words(done)} {'set' if done == 1 else 'sets'}"
-        return [Play("done"), *ctx.say(prefix, ctx.program.summary, f"You did {sets} in all.")]
+        return [Play("done"), *ctx.say(prefix, intro.closing(ctx), ctx.program.summary)]
 
     def answer(self, pending: Pending, yes: bool) -> list[Command]:
         ctx, d = self.ctx, self.ctx.current
         if pending == Pending.RESUME:
             return self.clock.carry_on() if yes else self.start_program()
+        if pending == Pending.CONTINUE:
+            at = intro.continue_at(ctx)
+            if yes and at is not None:
+                return self.open_drill(at, named=True)
+            return self.open_drill(0, lead=f"{ctx.program.title}, ")
         if pending == Pending.EASIER and yes and d.easier:
             return self.open_drill(ctx.program.index_of(d.easier))
         if pending == Pending.RESTART and yes:

@@ -7,9 +7,10 @@ Found by walking the real coach through the program, not by keeping a second lis
 from __future__ import annotations
 
 from voice_coach.core.coach import CHECK_FIRST, SURE, Coach
+from voice_coach.core.counter import COUNT_TIMER
 from voice_coach.core.events import Event, Heard, Intent, Say, Started, TimerFired
 from voice_coach.core.program import Program
-from voice_coach.core.state import COUNTDOWN, Mark, Phase, TimerKind, timer_name
+from voice_coach.core.state import COUNTDOWN, Mark, Past, Phase, TimerKind, timer_name
 
 # questions and requests asked in every drill's setup
 QUESTIONS = ("cue", "mistakes", "why", "squat_vs_hinge", "help", "time_left", "current_drill",
@@ -66,8 +67,42 @@ def spoken_lines(program: Program) -> list[str]:
                 feed(TimerFired(timer_name(TimerKind.HOLD), timer.deadline))
     for name in ("next_drill", "end_workout", "yes"):
         hear(name)
+    said.update(dict.fromkeys(returning_lines(program)))
     texts = [program.intro, program.summary, *program.why, *program.squat_vs_hinge,
              *program.tips]
     for drill in program.drills:
         texts += [*drill.steps, *(c.text for c in drill.cues), drill.purpose]
     return list(dict.fromkeys([*said, *texts]))
+
+
+def returning_lines(program: Program) -> list[str]:
+    """What a returning trainee hears: the short start, the offer to carry on, "tell me
+    more", and every drill's sets counted aloud."""
+    ids = frozenset(program.drill_ids)
+    past = Past(sessions=1, drills_done=ids, last_finished=program.drill_ids[0])
+    coach = Coach(program, past=past)
+    said: dict[str, None] = {}
+    now = 0.0
+
+    def feed(event: Event) -> None:
+        for command in coach.handle(event):
+            if isinstance(command, Say):
+                said[command.text] = None
+
+    feed(Started(now))
+    for answer in ("no", "yes", "tell_me_more", "why", "stop_counting"):
+        feed(Heard(Intent(answer), now))
+    for drill in program.drills:
+        feed(Heard(Intent("goto_drill", {"drill": drill.id}), now))
+        feed(Heard(Intent("count_reps"), now))  # before the set: asked for the sets to come
+        feed(Heard(Intent("start"), now))
+        for _ in range(100):  # the whole count, one word at a time
+            if not coach.counter.running:
+                break
+            now = coach.counter.next_at
+            feed(TimerFired(COUNT_TIMER, now))
+        for name in ("count_reps", "faster", "slower", "stop_counting", "set_done"):
+            feed(Heard(Intent(name), now))
+    feed(Heard(Intent("end_workout"), now))
+    feed(Heard(Intent("yes"), now))
+    return list(said)

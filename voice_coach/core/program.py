@@ -34,6 +34,19 @@ class Prescription:
 
 
 @dataclass(frozen=True)
+class Tempo:
+    """Seconds per rep phase, for counting aloud: lower, hold at the end, come back."""
+
+    down: float = 2.0
+    hold: float = 0.0
+    up: float = 1.0
+
+    @property
+    def rep(self) -> float:
+        return self.down + self.hold + self.up
+
+
+@dataclass(frozen=True)
 class Drill:
     id: str
     name: str
@@ -46,6 +59,14 @@ class Drill:
     equipment: tuple[str, ...] = ()
     mistakes: tuple[Mistake, ...] = ()
     easier: str | None = None
+    tempo: Tempo | None = None  # None: DEFAULT_TEMPO, holding for the prescription's hold
+
+    def counting_tempo(self) -> Tempo:
+        """The tempo reps are counted at: the program's, else two down, one up, and a hold as
+        long as the prescription's."""
+        if self.tempo is not None:
+            return self.tempo
+        return Tempo(hold=float(self.prescription.hold_seconds or 0))
 
 
 @dataclass(frozen=True)

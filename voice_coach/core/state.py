@@ -25,12 +25,14 @@ class Pending(StrEnum):
     EASIER = "easier"  # switch to the easier drill after pain?
     END = "end"  # end the workout now?
     RESTART = "restart"  # start this drill over (its finished sets are forgotten)?
+    CONTINUE = "continue"  # pick up after the drill finished last time?
 
 
 class TimerKind(StrEnum):
     REST = "rest"
     HOLD = "hold"  # a timed set
     CUE = "cue"  # an unprompted cue a few seconds into a set
+    COUNT = "count"  # the next word of a rep count
 
 
 class Mark(StrEnum):
@@ -90,6 +92,17 @@ class State:
     pending: Pending = Pending.NONE
     pain_reports: int = 0
     cues_asked: int = 0
+    more: str = ""  # what a short start left out: "tell me more" says it
+    counting: bool = False  # the trainee asked for rep sets to be counted aloud
+
+
+@dataclass(frozen=True)
+class Past:
+    """What the workout log knows of earlier sessions with this program (given by the app)."""
+
+    sessions: int = 0  # earlier sessions in which a set was done
+    drills_done: frozenset[str] = frozenset()  # drills with a set done before
+    last_finished: str = ""  # the drill most recently finished (all its sets), if any
 
 
 def snapshot(state: State, now: float) -> dict[str, Any]:
