@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voice_coach.asr.confidence import ACCEPT, bar
+from voice_coach.asr.confidence import ACCEPT, BAR
 
 THRESHOLDS = tuple(sorted({0.0, 0.3, 0.5, 0.7, 0.8, ACCEPT, 0.9, 0.95}))
 
@@ -41,7 +41,8 @@ def acts(row: dict, threshold: float) -> str | None:
     if row.get("cand_intent") is None or row.get("engine_reject"):
         return None
     intent = row["cand_intent"]
-    return intent if float(row["confidence"]) >= min(threshold, bar(intent)) else None
+    return intent if float(row["confidence"]) >= min(threshold, BAR.get(intent, threshold)) \
+        else None
 
 
 def same_slots(a: dict | None, b: dict | None) -> bool:
