@@ -84,3 +84,30 @@ def stop_all(timeout: float = 2.0) -> list[str]:
 
 
 atexit.register(stop_all)
+
+
+def read_until(proc: subprocess.Popen, marker: str, count: int = 1,
+               timeout: float = 30.0) -> str:
+    """Read `proc`'s (text) stdout line by line until `marker` has appeared in `count` lines;
+    return what was read. Waiting for what the process says, not for a fixed time, keeps a
+    test right on a busy machine."""
+    import threading
+
+    seen: list[str] = []
+
+    def reader() -> None:
+        hits = 0
+        while hits < count:
+            line = proc.stdout.readline()
+            if not line:
+                return
+            seen.append(line)
+            hits += marker in line
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    text = "".join(seen)
+    assert not thread.is_alive(), f"no {marker!r} x{count} within {timeout} s; got {text!r}"
+    assert text.count(marker) >= count, f"exited before {marker!r} x{count}; got {text!r}"
+    return text

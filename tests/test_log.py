@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from children import read_until
 from harness import Session
 
 from voice_coach.adapters.workout_log import WorkoutLog
@@ -40,7 +41,8 @@ def send(proc: subprocess.Popen[str], *lines: str, pause: float = 0.4) -> None:
 def test_kill_9_mid_rest_then_resume_where_you_were(tmp_path: Path) -> None:
     first = coach_process(tmp_path)
     send(first, "drill four", "go", "done", "go", "done")  # two sets of wall taps, now resting
-    time.sleep(3.0)
+    read_until(first, " Rest ", count=2)
+    time.sleep(1.0)
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=5)
 
@@ -61,6 +63,7 @@ def test_kill_9_mid_rest_then_resume_where_you_were(tmp_path: Path) -> None:
 def test_saying_no_starts_over(tmp_path: Path) -> None:
     first = coach_process(tmp_path)
     send(first, "drill five", "go", "done")
+    read_until(first, " Rest ")
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=5)
     second = coach_process(tmp_path)
@@ -180,6 +183,7 @@ def test_a_start_that_fails_keeps_the_progress_before_it(tmp_path: Path) -> None
     and the next start still offers to resume the workout before it."""
     first = coach_process(tmp_path)
     send(first, "drill four", "go", "done")
+    read_until(first, " Rest ")
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=5)
     failed = subprocess.run([sys.executable, "-m", "voice_coach", "run"], capture_output=True,

@@ -12,6 +12,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from children import read_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,12 +85,12 @@ def test_signal_mid_rest_exits_quietly_within_a_second_with_progress_kept(sig: i
     assert proc.stdin
     proc.stdin.write("go\ndone\n")
     proc.stdin.flush()
-    time.sleep(1.0)
+    said = read_until(proc, "Rest forty five seconds")
     sent = time.monotonic()
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=5)
     took = time.monotonic() - sent
-    assert "Rest forty five seconds" in out
+    assert "Rest forty five seconds" in said + out
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert proc.returncode in (0, 130, 143) and took < 1.0
     again = start_coach()
