@@ -64,6 +64,7 @@ def test_saying_no_starts_over(tmp_path: Path) -> None:
     first = coach_process(tmp_path)
     send(first, "drill five", "go", "done")
     read_until(first, " Rest ")
+    time.sleep(1.0)  # the state is saved just after the line is printed
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=5)
     second = coach_process(tmp_path)
@@ -184,6 +185,7 @@ def test_a_start_that_fails_keeps_the_progress_before_it(tmp_path: Path) -> None
     first = coach_process(tmp_path)
     send(first, "drill four", "go", "done")
     read_until(first, " Rest ")
+    time.sleep(1.0)  # the state is saved just after the line is printed
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=5)
     failed = subprocess.run([sys.executable, "-m", "voice_coach", "run"], capture_output=True,
