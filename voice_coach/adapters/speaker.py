@@ -24,6 +24,7 @@ import numpy as np
 
 from voice_coach.adapters import tts
 from voice_coach.adapters.devices import load_sounddevice
+from voice_coach.adapters.echo import EchoReference
 from voice_coach.adapters.mixer import SpeechQueue
 from voice_coach.core.events import Priority
 from voice_coach.pcm import resample
@@ -56,7 +57,8 @@ class Speaker:
                  volume_steps: int = 0,
                  on_finished: Callable[[int, bool], None] | None = None,
                  earcon_dir: Path | None = None, linger: float = LINGER,
-                 latency: float | str = "low") -> None:
+                 latency: float | str = "low",
+                 echo_reference: EchoReference | None = None) -> None:
         self._sd = load_sounddevice()
         self._owns_synth = synth is None
         if synth is None:
@@ -67,6 +69,7 @@ class Speaker:
         self.rate, self.voice = rate, voice
         self.on_finished = on_finished
         self.linger = linger
+        self.echo_reference = echo_reference  # told every block played (echo cancellation)
         self._want_rate, self._want_block, self._want_latency = samplerate, blocksize, latency
         self._earcons = _load_earcons(earcon_dir)
         self._resampled: dict[tuple[str, int], np.ndarray] = {}
@@ -124,6 +127,10 @@ class Speaker:
         """Relative change: +1 faster/louder, -1 slower/quieter."""
         self.rate = tts.step_rate(self.rate, rate_steps)
         self.queue.volume_steps = self.queue.volume_steps + volume_steps
+
+    def duck(self, on: bool = True) -> None:
+        """Turn the voice down (the user is talking over it) or back up; nothing is cut."""
+        self.queue.ducked = on
 
     # ---- extras
 
@@ -209,7 +216,9 @@ class Speaker:
                     last = exc
                     continue
                 if rate != self.queue.samplerate:
-                    self.queue = SpeechQueue(rate, self.queue.volume_steps, self._wake.set)
+                    old = self.queue
+                    self.queue = SpeechQueue(rate, old.volume_steps, self._wake.set)
+                    self.queue.ducked = old.ducked
                 self._last_callback = time.monotonic()
                 stream.start()
                 with self._lock:
@@ -234,11 +243,16 @@ class Speaker:
                 stream.abort()
                 stream.close()
 
-    def _callback(self, outdata: np.ndarray, frames: int, time_info, status) -> None:
+    def _callback(self, outdata: np.ndarray, frames: int, stamps, status) -> None:
         try:
             q = self.queue
-            outdata[:] = q.read(frames)[:, None]
+            block = q.read(frames)
+            outdata[:] = block[:, None]
             now = time.monotonic()
+            if self.echo_reference is not None:  # PortAudio's figure for this block, if any
+                lag = stamps.outputBufferDacTime - stamps.currentTime
+                self.echo_reference.write(block, q.samplerate,
+                                          now + (lag if 0 < lag < 1 else self._latency))
             self._last_callback = now
             if status.output_underflow:
                 self.underruns += 1
