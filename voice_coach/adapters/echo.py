@@ -22,11 +22,40 @@ from voice_coach.pcm import as_int16
 RESYNC = 0.02  # a block stamped further than this from where the stream left off starts anew
 ACTIVE_RMS = 0.003  # reference blocks quieter than this (-50 dBFS) carry no echo to measure
 ERLE_WINDOW = 1000  # blocks kept for the running figure (30 s of coach speech)
+RECENT = 100  # the last 3 s of coach speech decide whether cancelling is working now
+EFFECTIVE_DB = 15.0  # removing at least this much, the coach's voice no longer reads as words
 INSTALL = "pip install 'pywebrtc-audio>=0.2,<0.3'"
 
 
 class EchoError(VoiceCoachError):
     """The echo canceller cannot run here."""
+
+
+class SampleClock:
+    """Steady time stamps for a stream's blocks from jittery callback times.
+
+    Sample k of a running stream is heard (or played) at t0 + k / rate. Each callback gives an
+    estimate of t0 that can only be late (the callback waited for the interpreter), never early,
+    so the earliest estimate of the last few seconds wins: a late callback moves nothing. An
+    underrun or a lost block breaks the count: `restart` then, and slower breaks are caught
+    up with within `window` blocks.
+    """
+
+    def __init__(self, rate: int, window: int = 100) -> None:
+        self.rate = rate
+        self._frames = 0
+        self._t0: deque[float] = deque(maxlen=window)
+
+    def restart(self) -> None:
+        self._frames = 0
+        self._t0.clear()
+
+    def stamp(self, frames: int, observed: float) -> float:
+        """The steady time of this block's first sample, `observed` being the callback's."""
+        start = self._frames / self.rate
+        self._t0.append(observed - start)
+        self._frames += frames
+        return min(self._t0) + start
 
 
 class EchoReference:
@@ -38,7 +67,7 @@ class EchoReference:
     signal the canceller models.
     """
 
-    def __init__(self, seconds: float = 2.0) -> None:
+    def __init__(self, seconds: float = 4.0) -> None:
         self._ring = np.zeros(int(seconds * RATE), dtype=np.float32)
         self._lock = threading.Lock()
         self._t0: float | None = None  # when absolute sample 0 played
@@ -46,6 +75,7 @@ class EchoReference:
         self._read_at: int | None = None  # where the next read continues
         self._last = 0.0  # previous input sample, for interpolation across blocks
         self._pos = 0.0  # where the next output sample falls in the next input block
+        self.jumps = 0  # times the speaker's stream was found elsewhere than it left off
 
     def _to_rate(self, block: np.ndarray, rate: int) -> np.ndarray:
         """Linear interpolation to 16 kHz, continuous from one block to the next."""
@@ -72,6 +102,7 @@ class EchoReference:
             if abs(at - self._end) > RESYNC * RATE or at < self._end - len(self._ring):
                 at = max(at, self._end - len(self._ring) // 2)
                 self._zero(self._end, at)
+                self.jumps += 1
             else:
                 at = self._end
             size = len(self._ring)
@@ -143,10 +174,23 @@ class EchoCanceller:
     @property
     def erle_db(self) -> float | None:
         """None until the coach has been heard for a while."""
+        return self._erle(len(self._energy))
+
+    def _erle(self, blocks: int) -> float | None:
         if len(self._energy) < 50:
             return None
-        e_in, e_out = np.sum(np.asarray(self._energy), axis=0)
+        e_in, e_out = np.sum(np.asarray(self._energy)[-blocks:], axis=0)
         return 10.0 * float(np.log10(max(e_in, 1.0) / max(e_out, 1.0)))
+
+    @property
+    def effective(self) -> bool:
+        """Whether the coach's voice is being removed right now (over its last 3 s of speech).
+
+        Until it is, the coach must not take what the mic hears while it talks for the user:
+        a canceller that lost track of the speaker (the process stalled, a device changed)
+        removes next to nothing."""
+        recent = self._erle(RECENT)
+        return recent is not None and recent >= EFFECTIVE_DB
 
 
 # ---- a self-test on a simulated room, for `doctor`

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from voice_coach.adapters.echo import SampleClock
 from voice_coach.errors import VoiceCoachError
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import resample, to_int16
@@ -53,11 +54,15 @@ class Microphone:
             rate = int(info["default_samplerate"])
         self._rate = rate
         latency = [0.0]
+        clock = SampleClock(rate)
 
         def callback(indata: np.ndarray, frames: int, stamps, status) -> None:
             # PortAudio's own figure for this block when it has one, else the stream's
             lag = stamps.currentTime - stamps.inputBufferAdcTime
-            heard = time.monotonic() - (lag if 0 < lag < 1 else latency[0] + frames / rate)
+            lag = lag if 0 < lag < 1 else latency[0] + frames / rate
+            if status.input_overflow:  # samples were lost: the count starts again
+                clock.restart()
+            heard = clock.stamp(frames, time.monotonic() - lag)
             try:
                 self._blocks.put_nowait((indata[:, 0].copy(), heard))
             except queue.Full:  # the consumer stalled: drop the oldest audio, keep the newest

@@ -24,7 +24,7 @@ import numpy as np
 
 from voice_coach.adapters import tts
 from voice_coach.adapters.devices import load_sounddevice
-from voice_coach.adapters.echo import EchoReference
+from voice_coach.adapters.echo import EchoReference, SampleClock
 from voice_coach.adapters.mixer import SpeechQueue
 from voice_coach.core.events import Priority
 from voice_coach.pcm import resample
@@ -78,6 +78,7 @@ class Speaker:
         self.queue = SpeechQueue(samplerate or synth.samplerate, volume_steps, self._wake.set)
         self._stream = None
         self._latency = 0.0
+        self._clock = SampleClock(self.queue.samplerate)  # steady play times for echo_reference
         self._last_callback = self._last_sound = 0.0
         self.underruns = 0  # blocks the device asked for too late (crackles): tune `latency`
         self._lost = False
@@ -220,6 +221,7 @@ class Speaker:
                     self.queue = SpeechQueue(rate, old.volume_steps, self._wake.set)
                     self.queue.ducked = old.ducked
                 self._last_callback = time.monotonic()
+                self._clock = SampleClock(rate)
                 stream.start()
                 with self._lock:
                     if not self._closed:
@@ -249,13 +251,15 @@ class Speaker:
             block = q.read(frames)
             outdata[:] = block[:, None]
             now = time.monotonic()
-            if self.echo_reference is not None:  # PortAudio's figure for this block, if any
-                lag = stamps.outputBufferDacTime - stamps.currentTime
-                self.echo_reference.write(block, q.samplerate,
-                                          now + (lag if 0 < lag < 1 else self._latency))
             self._last_callback = now
             if status.output_underflow:
                 self.underruns += 1
+                self._clock.restart()  # the speaker fell silent: the count starts again
+            if self.echo_reference is not None:  # PortAudio's figure for this block, if any
+                lag = stamps.outputBufferDacTime - stamps.currentTime
+                lag = lag if 0 < lag < 1 else self._latency
+                self.echo_reference.write(block, q.samplerate,
+                                          self._clock.stamp(frames, now + lag))
             if q.last_sound_end == q.frames_read:
                 self._last_sound = now + self._latency
         except Exception:

@@ -119,17 +119,17 @@ CARRY_ON = frozenset({"louder", "quieter", "slower", "faster"})
 
 
 class BargeIn:
-    """The user talks over the coach (only with echo cancellation: without it the mic would
-    take the coach's own voice for a user). The coach ducks the moment speech starts; once the
-    words are judged, a command cuts it short so the answer comes now, and anything else (or a
-    change of volume or pace) lets it carry on at full voice."""
+    """The user talks over the coach (only while echo cancellation is working: without it the
+    mic would take the coach's own voice for a user). The coach ducks the moment speech
+    starts; once the words are judged, a command cuts it short so the answer comes now, and
+    anything else (or a change of volume or pace) lets it carry on at full voice."""
 
-    def __init__(self, speaker: Speaker) -> None:
-        self.speaker = speaker
+    def __init__(self, speaker: Speaker, canceller: EchoCanceller) -> None:
+        self.speaker, self.canceller = speaker, canceller
         self.ducked = False
 
     def speech_started(self) -> None:
-        if self.speaker.speaking:
+        if self.speaker.speaking and self.canceller.effective:
             self.speaker.duck(True)
             self.ducked = True
 
@@ -246,8 +246,8 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
         console.show_status(lambda: status_text(runtime))
         listener = Listener(engine, parser, is_speaking=lambda: speaker.speaking,
                             expects=runtime.coach.expects, wake=window,
-                            echo_cancelled=canceller is not None)
-        barge = BargeIn(speaker) if canceller is not None else None
+                            echo_cancelled=lambda: canceller is not None and canceller.effective)
+        barge = BargeIn(speaker, canceller) if canceller is not None else None
 
         def woke(at: float) -> None:
             if window is not None:

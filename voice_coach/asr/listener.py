@@ -1,8 +1,8 @@
 """Utterances in, intents out: the recogniser plus the self-hearing guard.
 
 While the coach is talking its own voice reaches the mic, so only barge-in intents ("stop",
-"pause", "quieter") are accepted then, unless echo cancellation removes that voice from what
-the mic hears: then every intent counts while it talks. A command that came close to the
+"pause", "quieter") are accepted then, unless echo cancellation is removing that voice from
+what the mic hears: then every intent counts while it talks. A command that came close to the
 accepting confidence is "unsure": the coach may ask "sorry?" (never while it talks). A command
 that makes no sense at this moment (skip rest during a set, yes when nothing was asked) needs a
 surer hearing: measured on the bench's decodes, this removed the one real false action left
@@ -46,9 +46,10 @@ class Listener:
     def __init__(self, engine: SpeechEngine, parser: IntentParser,
                  is_speaking: Callable[[], bool] = lambda: False,
                  expects: Callable[[str], bool] = lambda _: True,
-                 wake: WakeWindow | None = None, echo_cancelled: bool = False) -> None:
+                 wake: WakeWindow | None = None,
+                 echo_cancelled: Callable[[], bool] = lambda: False) -> None:
         self.engine, self.parser, self.is_speaking = engine, parser, is_speaking
-        self.echo_cancelled = echo_cancelled  # the mic no longer hears the coach's voice
+        self.echo_cancelled = echo_cancelled  # the mic no longer hears the coach's voice now
         self.expects = expects  # would a trainee say this intent now?
         self.wake = wake  # None: every utterance may be a command
 
@@ -82,7 +83,7 @@ class Listener:
         """
         speaking = self.is_speaking() if speaking is None else speaking
         if barge_in_only is None:
-            barge_in_only = speaking and not self.echo_cancelled
+            barge_in_only = speaking and not self.echo_cancelled()
         if hypotheses:
             rec = interpret(hypotheses, self.engine.name, self.parser, 0.0)
         else:
