@@ -175,10 +175,10 @@ def test_every_intent_counts_over_the_coach_only_while_cancelling_works(
     verdict = listener.judge(said)
     assert verdict.reason == "accepted" and verdict.intent is not None
     assert verdict.intent.name == "cue"
-    pause = render("pause", renders, voice="en-us+f3")
+    stop = render("stop talking", renders, voice="en-us+f3")
     working["now"] = False
-    verdict = listener.judge(pause)  # barge-in words work either way
-    assert verdict.intent is not None and verdict.intent.name == "pause"
+    verdict = listener.judge(stop)  # barge-in words work either way
+    assert verdict.intent is not None and verdict.intent.name == "stop"
 
 
 # ---- ducking
