@@ -134,8 +134,8 @@ def check_echo(settings: Settings) -> Check:
 
     name = "echo cancellation"
     if not settings.echo_cancel:
-        return Check(name, True, "off (echo_cancel = false): while the coach talks only stop, "
-                     "pause and quieter are heard")
+        return Check(name, True, "off: while the coach talks only stop, pause and quieter are "
+                     "heard (echo_cancel = true in config.toml to try it)")
     try:
         erle = self_test()
     except EchoError as exc:
