@@ -61,6 +61,7 @@ def accuracy(far: np.ndarray, folder: Path, engine: PocketsphinxEngine,
                   "over the coach, cancelled": dict(cancelled=True, at=12.0)}
     voices = VOICES[:1] if quick else VOICES
     right = dict.fromkeys(conditions, 0)
+    words = dict.fromkeys(conditions, 0)  # the command's words came out as one utterance
     texts: dict[str, list[str]] = {name: [] for name in conditions}
     n = 0
     for text, intent in COMMANDS.items():
@@ -70,8 +71,9 @@ def accuracy(far: np.ndarray, folder: Path, engine: PocketsphinxEngine,
             for name, kw in conditions.items():
                 heard = hear(scene(user, far, **kw), engine, parser)  # type: ignore[arg-type]
                 right[name] += heard.intents == [intent]
+                words[name] += text in heard.texts
                 texts[name].append(" | ".join(t for t in heard.texts if t))
-    return {"n": n, "right": right, "texts": texts}
+    return {"n": n, "right": right, "words": words, "texts": texts}
 
 
 def own_voice_actions(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentParser,
@@ -94,7 +96,8 @@ def live(folder: Path) -> dict[str, Any]:
         return {"skipped": str(exc)}
     try:
         with EchoPath(pa, delay=0.05, gain_db=-10.0) as path:
-            coach = CoachProcess(folder / "data", "--time-scale", "10")
+            coach = CoachProcess(folder / "data", "--time-scale", "10",
+                                 env={"VOICE_COACH_ECHO_CANCEL": "on"})
             coach.wait_for(r"^coach: Step one", timeout=60)
             asked: list[tuple[float, float]] = []
             for text in ("list drills", "common mistakes", "list drills"):
@@ -133,7 +136,9 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     table.add_row("canceller CPU (real-time factor, 30 ms blocks)", f"{cpu:.4f}", "report")
     n = acc["n"]
     for name, k in acc["right"].items():
-        table.add_row(f"commands: {name}", f"{k}/{n} ({100 * k / n:.0f} %)",
+        w = acc["words"][name]
+        table.add_row(f"commands: {name}: acted on / words heard",
+                      f"{k}/{n} ({100 * k / n:.0f} %) / {w}/{n}",
                       "≥ 90 % of silence" if "cancelled" in name else "")
     table.add_row(f"own voice, {own['seconds']} s of coach speech: actions",
                   f"{len(own['cancelled'])} cancelled / {len(own['raw'])} raw", "0")
