@@ -20,6 +20,7 @@ from pathlib import Path
 from rich.console import Console
 
 import bench.asr_bench  # noqa: F401  (registers the "asr" section)
+import bench.echo_bench  # noqa: F401  (registers the "echo" section)
 import bench.grammar_bench  # noqa: F401  (registers the "grammar" section)
 import bench.live_bench  # noqa: F401  (registers the "live" section)
 import bench.real_bench  # noqa: F401  (registers the "real" section)

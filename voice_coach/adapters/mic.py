@@ -6,13 +6,19 @@ import contextlib
 import queue
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from voice_coach.adapters.echo import SampleClock
 from voice_coach.errors import VoiceCoachError
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import resample, to_int16
+
+if TYPE_CHECKING:
+    from voice_coach.adapters.echo import EchoCanceller
 
 BLOCK_SECONDS = 0.03
 
@@ -24,9 +30,12 @@ class MicError(VoiceCoachError):
 class Microphone:
     """Captures at 16 kHz when the device allows it, else at its native rate, resampled."""
 
-    def __init__(self, device: int | str | None = None) -> None:
+    def __init__(self, device: int | str | None = None,
+                 canceller: EchoCanceller | None = None) -> None:
         self.device = device
-        self._blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=400)
+        self.canceller = canceller  # removes the coach's own voice from each block
+        # each block with the `time.monotonic()` at which its first sample was heard
+        self._blocks: queue.Queue[tuple[np.ndarray, float]] = queue.Queue(maxsize=400)
         self._closed = threading.Event()
         self._stream = None
         self._lock = threading.Lock()
@@ -44,15 +53,24 @@ class Microphone:
             info = sd.query_devices(self.device, "input")
             rate = int(info["default_samplerate"])
         self._rate = rate
+        latency = [0.0]
+        clock = SampleClock(rate)
 
-        def callback(indata: np.ndarray, frames: int, _time, status) -> None:
+        def callback(indata: np.ndarray, frames: int, stamps, status) -> None:
+            # PortAudio's own figure for this block when it has one, else the stream's
+            lag = stamps.currentTime - stamps.inputBufferAdcTime
+            lag = lag if 0 < lag < 1 else latency[0] + frames / rate
+            if status.input_overflow:  # samples were lost: the count starts again
+                clock.restart()
+            heard = clock.stamp(frames, time.monotonic() - lag)
             try:
-                self._blocks.put_nowait(indata[:, 0].copy())
+                self._blocks.put_nowait((indata[:, 0].copy(), heard))
             except queue.Full:  # the consumer stalled: drop the oldest audio, keep the newest
                 self._blocks.get_nowait()
 
         stream = sd.InputStream(device=self.device, samplerate=rate, channels=1, dtype="int16",
                                 blocksize=int(rate * BLOCK_SECONDS), callback=callback)
+        latency[0] = float(stream.latency)
         stream.start()
         with self._lock:
             if not self._closed.is_set():
@@ -105,7 +123,7 @@ class Microphone:
         warned = False
         while not self._closed.is_set():
             try:
-                block = self._blocks.get(timeout=1.0)
+                block, heard = self._blocks.get(timeout=1.0)
             except queue.Empty:
                 stream = self._stream
                 if stream is not None and not stream.active and not self._closed.is_set():
@@ -118,6 +136,8 @@ class Microphone:
                 continue
             if self._rate != RATE:
                 block = to_int16(resample(block / 32768.0, self._rate, RATE))
+            if self.canceller is not None:
+                block = self.canceller.process(block, heard)
             yield block
 
     def _close_stream(self) -> None:

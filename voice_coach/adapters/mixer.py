@@ -21,6 +21,7 @@ VOLUME_STEP_DB = 3.0
 MIN_VOLUME_STEPS = -8
 MAX_VOLUME_STEPS = 2
 FADE_SECONDS = 0.005  # ramp applied when an utterance is cut, so the cut does not click
+DUCK_DB = -15.0  # while the user talks over the coach: still audible, no longer in the way
 
 
 @dataclass
@@ -65,6 +66,7 @@ class SpeechQueue:
         self._next_id = 1
         self._volume_steps = self._clamp(volume_steps)
         self._gain = gain_for_steps(self._volume_steps)
+        self.ducked = False  # set from any thread; ramped in over the next block
         self._sounding = False  # the previous block had sound
         self._fade = np.linspace(1.0, 0.0, max(2, int(samplerate * FADE_SECONDS)),
                                  dtype=np.float32)
@@ -168,6 +170,8 @@ class SpeechQueue:
             sound = self._mix_speech(out) or sound
             sound = self._mix_earcons(out) or sound
             gain = gain_for_steps(self._volume_steps)
+            if self.ducked:
+                gain *= float(10.0 ** (DUCK_DB / 20.0))
             if sound:
                 # ramp a change made mid-sound over the block; after silence, start at the new gain
                 start = self._gain if self._sounding else gain

@@ -24,6 +24,7 @@ import numpy as np
 
 from voice_coach.adapters import tts
 from voice_coach.adapters.devices import load_sounddevice
+from voice_coach.adapters.echo import EchoReference, SampleClock
 from voice_coach.adapters.mixer import SpeechQueue
 from voice_coach.core.events import Priority
 from voice_coach.pcm import resample
@@ -56,7 +57,8 @@ class Speaker:
                  volume_steps: int = 0,
                  on_finished: Callable[[int, bool], None] | None = None,
                  earcon_dir: Path | None = None, linger: float = LINGER,
-                 latency: float | str = "low") -> None:
+                 latency: float | str = "low",
+                 echo_reference: EchoReference | None = None) -> None:
         self._sd = load_sounddevice()
         self._owns_synth = synth is None
         if synth is None:
@@ -67,6 +69,7 @@ class Speaker:
         self.rate, self.voice = rate, voice
         self.on_finished = on_finished
         self.linger = linger
+        self.echo_reference = echo_reference  # told every block played (echo cancellation)
         self._want_rate, self._want_block, self._want_latency = samplerate, blocksize, latency
         self._earcons = _load_earcons(earcon_dir)
         self._resampled: dict[tuple[str, int], np.ndarray] = {}
@@ -75,6 +78,7 @@ class Speaker:
         self.queue = SpeechQueue(samplerate or synth.samplerate, volume_steps, self._wake.set)
         self._stream = None
         self._latency = 0.0
+        self._clock = SampleClock(self.queue.samplerate)  # steady play times for echo_reference
         self._last_callback = self._last_sound = 0.0
         self.underruns = 0  # blocks the device asked for too late (crackles): tune `latency`
         self._lost = False
@@ -124,6 +128,10 @@ class Speaker:
         """Relative change: +1 faster/louder, -1 slower/quieter."""
         self.rate = tts.step_rate(self.rate, rate_steps)
         self.queue.volume_steps = self.queue.volume_steps + volume_steps
+
+    def duck(self, on: bool = True) -> None:
+        """Turn the voice down (the user is talking over it) or back up; nothing is cut."""
+        self.queue.ducked = on
 
     # ---- extras
 
@@ -209,8 +217,11 @@ class Speaker:
                     last = exc
                     continue
                 if rate != self.queue.samplerate:
-                    self.queue = SpeechQueue(rate, self.queue.volume_steps, self._wake.set)
+                    old = self.queue
+                    self.queue = SpeechQueue(rate, old.volume_steps, self._wake.set)
+                    self.queue.ducked = old.ducked
                 self._last_callback = time.monotonic()
+                self._clock = SampleClock(rate)
                 stream.start()
                 with self._lock:
                     if not self._closed:
@@ -234,14 +245,21 @@ class Speaker:
                 stream.abort()
                 stream.close()
 
-    def _callback(self, outdata: np.ndarray, frames: int, time_info, status) -> None:
+    def _callback(self, outdata: np.ndarray, frames: int, stamps, status) -> None:
         try:
             q = self.queue
-            outdata[:] = q.read(frames)[:, None]
+            block = q.read(frames)
+            outdata[:] = block[:, None]
             now = time.monotonic()
             self._last_callback = now
             if status.output_underflow:
                 self.underruns += 1
+                self._clock.restart()  # the speaker fell silent: the count starts again
+            if self.echo_reference is not None:  # PortAudio's figure for this block, if any
+                lag = stamps.outputBufferDacTime - stamps.currentTime
+                lag = lag if 0 < lag < 1 else self._latency
+                self.echo_reference.write(block, q.samplerate,
+                                          self._clock.stamp(frames, now + lag))
             if q.last_sound_end == q.frames_read:
                 self._last_sound = now + self._latency
         except Exception:

@@ -15,6 +15,7 @@ from voice_coach.pcm import SAMPLE_RATE
 
 MIN_FREE_MB = 200
 SILENT_RMS = 3.0  # int16 RMS below this over a second: the mic is muted or unplugged
+MIN_ERLE_DB = 15.0  # a canceller removing less than this leaves the coach's voice audible
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,24 @@ def check_wake_word(settings: Settings) -> Check:
                  "talks)")
 
 
+def check_echo(settings: Settings) -> Check:
+    """Whether the coach can be talked over, and how much of its voice the canceller removes
+    on a simulated room (its own figure at run time is printed when `run` ends)."""
+    from voice_coach.adapters.echo import INSTALL, EchoError, self_test
+
+    name = "echo cancellation"
+    if not settings.echo_cancel:
+        return Check(name, True, "off: while the coach talks only stop, pause and quieter are "
+                     "heard (echo_cancel = true in config.toml to try it)")
+    try:
+        erle = self_test()
+    except EchoError as exc:
+        return Check(name, False, str(exc), f".venv/bin/{INSTALL}")
+    return Check(name, erle >= MIN_ERLE_DB, f"on (in-process WebRTC canceller): removes "
+                 f"{erle:.0f} dB of the coach's voice on a simulated room echo (self-test)",
+                 "" if erle >= MIN_ERLE_DB else f".venv/bin/{INSTALL} --force-reinstall")
+
+
 def check_dir(name: str, path: Path) -> Check:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -149,7 +168,7 @@ def run_checks(settings: Settings) -> list[Check]:
     checks: list[Callable[[], Check]] = [
         lambda: check_output(settings), lambda: check_input(settings),
         lambda: check_tts(settings), lambda: check_engine(settings),
-        lambda: check_wake_word(settings),
+        lambda: check_wake_word(settings), lambda: check_echo(settings),
         lambda: check_dir("data", user_data_dir()),
         lambda: check_dir("cache", Path(user_cache_dir("voice-coach"))),
     ]

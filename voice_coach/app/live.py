@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from rich.live import Live
     from rich.text import Text
 
+    from voice_coach.adapters.echo import EchoCanceller
     from voice_coach.adapters.mic import Microphone
+    from voice_coach.adapters.speaker import Speaker
     from voice_coach.adapters.workout_log import WorkoutLog
     from voice_coach.app.settings import Settings
     from voice_coach.asr.wakeword import WakeWindow, WakeWordDetector
@@ -113,6 +115,34 @@ def status_text(runtime: Runtime) -> str:
             f"| set {state.set_number}/{drill.prescription.sets}{clock}")
 
 
+# heard over the coach, these change how it sounds, not what it says: it carries on
+CARRY_ON = frozenset({"louder", "quieter", "slower", "faster"})
+
+
+class BargeIn:
+    """The user talks over the coach (only while echo cancellation is working: without it the
+    mic would take the coach's own voice for a user). The coach ducks the moment speech
+    starts; once the words are judged, a command cuts it short so the answer comes now, and
+    anything else (or a change of volume or pace) lets it carry on at full voice."""
+
+    def __init__(self, speaker: Speaker, canceller: EchoCanceller) -> None:
+        self.speaker, self.canceller = speaker, canceller
+        self.ducked = False
+
+    def speech_started(self) -> None:
+        if self.speaker.speaking and self.canceller.effective:
+            self.speaker.duck(True)
+            self.ducked = True
+
+    def judged(self, verdict: Verdict) -> None:
+        if not self.ducked:
+            return
+        self.ducked = False
+        if verdict.intent is not None and verdict.intent.name not in CARRY_ON:
+            self.speaker.stop_speaking()
+        self.speaker.duck(False)
+
+
 def listen(utterances: Iterable[Utterance], listener: Listener, runtime: Runtime,
            report: Callable[[Verdict], None] | None = None) -> None:
     """Judge each utterance and post what should be acted on; runs on the listening thread."""
@@ -141,7 +171,8 @@ def start_listening(utterances: Iterable[Utterance], listener: Listener, runtime
 
 def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser,
                     wake: WakeWordDetector | None = None,
-                    on_wake: Callable[[float], None] | None = None) -> Iterable[Utterance]:
+                    on_wake: Callable[[float], None] | None = None,
+                    on_speech_start: Callable[[], None] | None = None) -> Iterable[Utterance]:
     """Mic blocks -> utterances; "stop" ends its utterance as soon as the partial says so.
 
     With a wake-word detector each block goes to it first, so a detection (reported to `on_wake`
@@ -149,7 +180,8 @@ def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser
     """
     from voice_coach.asr.endpoint import StreamingEndpointer, barge_in_finisher
 
-    endpointer = StreamingEndpointer(engine, early_finish=barge_in_finisher(parser))
+    endpointer = StreamingEndpointer(engine, early_finish=barge_in_finisher(parser),
+                                     on_speech_start=on_speech_start)
     for block in mic.frames():
         if wake is not None:
             for at in wake.feed(block):
@@ -158,13 +190,14 @@ def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser
         yield from endpointer.feed(block)
 
 
-def open_microphone(device: int | str | None, wait: bool) -> Microphone:
+def open_microphone(device: int | str | None, wait: bool,
+                    canceller: EchoCanceller | None = None) -> Microphone:
     """The mic, or with `wait` (the boot service) keep trying until one appears."""
     from voice_coach.adapters.mic import MicError, Microphone
 
     delay = 1.0
     while True:
-        mic = Microphone(device)
+        mic = Microphone(device, canceller)
         try:
             mic.open()
             return mic
@@ -188,6 +221,7 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
     from voice_coach.app.settings import device_arg
     from voice_coach.core.coach import Coach
     from voice_coach.core.lines import spoken_lines
+    from voice_coach.pcm import SAMPLE_RATE
 
     quiet_alsa_messages()
     wake: WakeWordDetector | None = None
@@ -196,11 +230,15 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
         from voice_coach.asr.wakeword import WakeWindow, WakeWordDetector
 
         wake, window = WakeWordDetector(settings.wake_word), WakeWindow(settings.wake_window)
-    mic = open_microphone(device_arg(settings.input_device), wait_for_audio)
+    canceller = start_echo_cancel(settings.echo_cancel)
+    mic = open_microphone(device_arg(settings.input_device), wait_for_audio, canceller)
     speaker = None
     try:
+        # with a canceller the voice plays at 16 kHz, so what it models is exactly what played
         speaker = Speaker(device=device_arg(settings.output_device), rate=settings.rate,
-                          voice=settings.voice or DEFAULT_VOICE)
+                          voice=settings.voice or DEFAULT_VOICE,
+                          samplerate=SAMPLE_RATE if canceller else None,
+                          echo_reference=canceller.reference if canceller else None)
         speaker.prerender(spoken_lines(program))
         clock = ScaledClock(settings.time_scale)
         console = Console()
@@ -208,7 +246,9 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
                           observers=[echo_to(console)])
         console.show_status(lambda: status_text(runtime))
         listener = Listener(engine, parser, is_speaking=lambda: speaker.speaking,
-                            expects=runtime.coach.expects, wake=window)
+                            expects=runtime.coach.expects, wake=window,
+                            echo_cancelled=lambda: canceller is not None and canceller.effective)
+        barge = BargeIn(speaker, canceller) if canceller is not None else None
 
         def woke(at: float) -> None:
             if window is not None:
@@ -219,10 +259,14 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
         def report(verdict: Verdict) -> None:
             meaning = verdict.intent.name if verdict.intent else f"({verdict.reason})"
             console.line(f"heard: {verdict.text or '...'} ({verdict.confidence:.2f}) -> {meaning}")
+            if barge is not None:
+                barge.judged(verdict)
 
-        start_listening(utterances_from(mic, engine, parser, wake, woke), listener, runtime,
-                        report)
+        start_listening(utterances_from(mic, engine, parser, wake, woke,
+                                        barge.speech_started if barge else None),
+                        listener, runtime, report)
         hint = f", commands after '{wake.phrase}'" if wake is not None else ""
+        hint += ", echo cancellation on" if canceller is not None else ""
         print(f"voice-coach: listening with {engine.name}{hint}", file=sys.stderr, flush=True)
         try:
             run_awake(runtime)
@@ -232,3 +276,20 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
         return runtime
     finally:  # the devices, with a deadline; the speech worker process ends with this one
         close_within(mic.close, *([speaker.release] if speaker is not None else []))
+        if canceller is not None and canceller.erle_db is not None:
+            print(f"voice-coach: echo cancellation removed {canceller.erle_db:.1f} dB of the "
+                  "coach's voice", file=sys.stderr, flush=True)
+
+
+def start_echo_cancel(enabled: bool) -> EchoCanceller | None:
+    """The in-process echo canceller, or None when it is off or cannot run (said once)."""
+    if not enabled:
+        return None
+    from voice_coach.adapters.echo import EchoCanceller, EchoError
+
+    try:
+        return EchoCanceller()
+    except EchoError as exc:
+        print(f"voice-coach: {exc}; while the coach talks only stop, pause and quieter are "
+              "heard", file=sys.stderr, flush=True)
+        return None

@@ -49,12 +49,14 @@ class StreamingEndpointer:
     def __init__(self, engine: SpeechEngine | None = None,
                  early_finish: Callable[[str], bool] | None = None,
                  max_seconds: float = 4.0, window: float = 0.3, ratio: float = 0.9,
-                 vad_mode: int = pocketsphinx.Vad.LOOSE) -> None:
+                 vad_mode: int = pocketsphinx.Vad.LOOSE,
+                 on_speech_start: Callable[[], None] | None = None) -> None:
         self.ep = pocketsphinx.Endpointer(window=window, ratio=ratio, vad_mode=vad_mode,
                                           sample_rate=SAMPLE_RATE)
         self.frame = self.ep.frame_bytes // 2
         self.engine = engine
         self.early_finish = early_finish
+        self.on_speech_start = on_speech_start  # told the moment an utterance begins
         self.max_samples = int(max_seconds * SAMPLE_RATE)
         self._pending = np.zeros(0, dtype=np.int16)
         self._speech: list[np.ndarray] = []
@@ -102,6 +104,8 @@ class StreamingEndpointer:
         if speech is not None:
             if not self._speech:
                 self._start = self.ep.speech_start
+                if self.on_speech_start is not None:
+                    self.on_speech_start()
                 if self.engine is not None:
                     self.engine.start_utterance()
             self._add(np.frombuffer(speech, dtype=np.int16))

@@ -1,12 +1,14 @@
 """Utterances in, intents out: the recogniser plus the self-hearing guard.
 
 While the coach is talking its own voice reaches the mic, so only barge-in intents ("stop",
-"pause", "quieter") are accepted then. A command that came close to the accepting confidence is
-"unsure": the coach may ask "sorry?" (never while it talks). A command that makes no sense at this
-moment (skip rest during a set, yes when nothing was asked) needs a surer hearing: measured on
-the bench's decodes, this removed the one real false action left (1/322 -> 0/322 outside the
-setup phase) and lost no command that made sense in the phase. In wake-word mode only what is
-said in the window after the wake word counts, except barge-in intents while the coach talks.
+"pause", "quieter") are accepted then, unless echo cancellation is removing that voice from
+what the mic hears: then every intent counts while it talks. A command that came close to the
+accepting confidence is "unsure": the coach may ask "sorry?" (never while it talks). A command
+that makes no sense at this moment (skip rest during a set, yes when nothing was asked) needs a
+surer hearing: measured on the bench's decodes, this removed the one real false action left
+(1/322 -> 0/322 outside the setup phase) and lost no command that made sense in the phase. In
+wake-word mode only what is said in the window after the wake word counts, except barge-in
+intents while the coach talks.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ class Listener:
     def __init__(self, engine: SpeechEngine, parser: IntentParser,
                  is_speaking: Callable[[], bool] = lambda: False,
                  expects: Callable[[str], bool] = lambda _: True,
-                 wake: WakeWindow | None = None) -> None:
+                 wake: WakeWindow | None = None,
+                 echo_cancelled: Callable[[], bool] = lambda: False) -> None:
         self.engine, self.parser, self.is_speaking = engine, parser, is_speaking
+        self.echo_cancelled = echo_cancelled  # the mic no longer hears the coach's voice now
         self.expects = expects  # would a trainee say this intent now?
         self.wake = wake  # None: every utterance may be a command
 
@@ -63,20 +67,23 @@ class Listener:
         if admitted is not None:
             return self.judge(admitted.samples, speaking,
                               hypotheses=early if admitted is utt else None)
-        if speaking:
-            return self.judge(utt.samples, True, hypotheses=early)
+        if speaking:  # without the wake word only a barge-in may interrupt
+            return self.judge(utt.samples, True, hypotheses=early, barge_in_only=True)
         at = self.wake.woke_at
         said_it = at is not None and utt.start <= at <= utt.end + 0.5
         return Verdict(None, "", 0.0, "wake word" if said_it else "no wake word", 0.0)
 
     def judge(self, samples: np.ndarray, speaking: bool | None = None,
-              hypotheses: list[Hypothesis] | None = None) -> Verdict:
+              hypotheses: list[Hypothesis] | None = None,
+              barge_in_only: bool | None = None) -> Verdict:
         """Decode one utterance and decide whether the coach should act on it.
 
         `hypotheses` from a streaming decode are used as they are (an utterance cut short the
         moment its partial said "stop" would decode worse a second time).
         """
         speaking = self.is_speaking() if speaking is None else speaking
+        if barge_in_only is None:
+            barge_in_only = speaking and not self.echo_cancelled()
         if hypotheses:
             rec = interpret(hypotheses, self.engine.name, self.parser, 0.0)
         else:
@@ -86,7 +93,7 @@ class Listener:
             unsure = rec.reason == UNSURE and not speaking
             return Verdict(None, rec.text, rec.confidence, "unsure" if unsure else "rejected",
                            rec.seconds)
-        if speaking and intent.name not in BARGE_IN:
+        if barge_in_only and intent.name not in BARGE_IN:
             return Verdict(None, rec.text, rec.confidence, "self-hearing", rec.seconds)
         if rec.confidence < SURE and not self.expects(intent.name):
             return Verdict(None, rec.text, rec.confidence, "unexpected now", rec.seconds)

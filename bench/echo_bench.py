@@ -1,0 +1,152 @@
+"""Talking over the coach: the echo canceller, measured.
+
+- ERLE: how much of the coach's voice the in-process canceller removes on a rendered room
+  (sox reverberation, -10 dB, 20/50/80 ms), with an exact reference.
+- commands said over the coach (rendered: user at 0 dB to the echo, after 12 s of coach
+  speech), with and without cancelling, against the same commands in silence
+- the coach's own voice through the room for its whole repertoire: actions it would trigger
+- CPU: the canceller's real-time factor
+- live (private PulseAudio, the echo path of tests/echo_path.py): the running coach's own ERLE
+  figure over a session, and actions taken that the user did not ask for
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from bench.sections import section
+from tests.audio_util import render
+from tests.echo_scene import BLOCK, coach_voice, echo_of, hear, scene
+from voice_coach.adapters.echo import EchoCanceller
+from voice_coach.asr.pocketsphinx_engine import PocketsphinxEngine
+from voice_coach.content.intents import Grammar, IntentParser
+from voice_coach.content.programs import load_program
+from voice_coach.pcm import SAMPLE_RATE as RATE
+from voice_coach.pcm import as_int16
+
+COMMANDS = {"what's the cue": "cue", "how long left": "time_left", "next step": "next_step",
+            "give me a tip": "cue", "list drills": "list_drills", "stop": "stop",
+            "pause": "pause", "repeat that": "repeat"}
+VOICES = ("en-us+f3", "en-gb", "en+m3")
+
+
+def erle(far: np.ndarray, delay: float) -> tuple[float, float]:
+    """(ERLE dB after the first second, CPU seconds per second of audio)."""
+    mic = as_int16(echo_of(far, delay, -10.0))
+    canceller = EchoCanceller()
+    e_in = e_out = 0.0
+    t0 = time.process_time()
+    for i in range(0, len(mic) - BLOCK + 1, BLOCK):
+        out = canceller.cancel(mic[i:i + BLOCK], far[i:i + BLOCK])
+        if i >= RATE:
+            e_in += float(np.sum(np.square(mic[i:i + BLOCK], dtype=np.float64)))
+            e_out += float(np.sum(np.square(out, dtype=np.float64)))
+    cpu = (time.process_time() - t0) / (len(mic) / RATE)
+    return 10 * float(np.log10(e_in / max(e_out, 1.0))), cpu
+
+
+def accuracy(far: np.ndarray, folder: Path, engine: PocketsphinxEngine,
+             parser: IntentParser, quick: bool) -> dict[str, Any]:
+    conditions = {"silence": dict(coach=False, cancelled=False),
+                  "over the coach, no cancelling": dict(cancelled=False, at=12.0),
+                  "over the coach, cancelled": dict(cancelled=True, at=12.0)}
+    voices = VOICES[:1] if quick else VOICES
+    right = dict.fromkeys(conditions, 0)
+    words = dict.fromkeys(conditions, 0)  # the command's words came out as one utterance
+    texts: dict[str, list[str]] = {name: [] for name in conditions}
+    n = 0
+    for text, intent in COMMANDS.items():
+        for voice in voices:
+            user = render(text, folder, voice=voice)
+            n += 1
+            for name, kw in conditions.items():
+                heard = hear(scene(user, far, **kw), engine, parser)  # type: ignore[arg-type]
+                right[name] += heard.intents == [intent]
+                words[name] += text in heard.texts
+                texts[name].append(" | ".join(t for t in heard.texts if t))
+    return {"n": n, "right": right, "words": words, "texts": texts}
+
+
+def own_voice_actions(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentParser,
+                      ) -> dict[str, Any]:
+    raw = hear(scene(None, far, cancelled=False), engine, parser)
+    cancelled = hear(scene(None, far, cancelled=True), engine, parser)
+    return {"seconds": round(len(far) / RATE, 1), "raw": raw.intents,
+            "cancelled": cancelled.intents}
+
+
+def live(folder: Path) -> dict[str, Any]:
+    """A session on the echo path: the user asks for long answers; what else did it act on?"""
+    from tests.echo_path import EchoPath
+    from tests.live_coach import CoachProcess, render_user, wait_until_quiet
+    from tests.pulse import PulseAudio, PulseUnavailable
+
+    try:
+        pa = PulseAudio().start()
+    except PulseUnavailable as exc:
+        return {"skipped": str(exc)}
+    try:
+        with EchoPath(pa, delay=0.05, gain_db=-10.0) as path:
+            coach = CoachProcess(folder / "data", "--time-scale", "10",
+                                 env={"VOICE_COACH_ECHO_CANCEL": "on"})
+            coach.wait_for(r"^coach: Step one", timeout=60)
+            asked: list[tuple[float, float]] = []
+            for text in ("list drills", "common mistakes", "list drills"):
+                wait_until_quiet(pa, timeout=90)
+                start = time.monotonic()
+                pa.play_into_room(render_user(text, folder))
+                asked.append((start, time.monotonic() + 1.0))
+            wait_until_quiet(pa, timeout=90)
+            err = coach.stop()
+            plumbing = path.plumbing
+    finally:
+        pa.stop()
+    acted = [(t, line) for t, line in coach.lines
+             if line.startswith("heard:") and not line.endswith(")")]
+    own = [line for t, line in acted if not any(a <= t <= b for a, b in asked)]
+    found = re.search(r"removed (-?[\d.]+) dB", err)
+    return {"erle_db": float(found.group(1)) if found else None, "own_voice_actions": own,
+            "user_actions": len(acted) - len(own), "asked": len(asked),
+            "path_plumbing_ms": round(plumbing * 1000, 1)}
+
+
+@section("echo", "Talking over the coach: echo cancellation")
+def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="vc-echo-bench-"))
+    far = coach_voice(folder)
+    grammar = Grammar.load(load_program("hip-hinge"))
+    parser, engine = IntentParser(grammar), PocketsphinxEngine(grammar)
+    rows = {f"{int(d * 1000)} ms": erle(far, d) for d in (0.02, 0.05, 0.08)}
+    acc = accuracy(far, folder, engine, parser, args.quick)
+    own = own_voice_actions(far, engine, parser)
+    lv = {"skipped": "--quick"} if args.quick else live(folder)
+    table = Table("measure", "value", "target")
+    for delay, (db, _) in rows.items():
+        table.add_row(f"ERLE, rendered room, {delay}", f"{db:.1f} dB", "")
+    cpu = max(c for _, c in rows.values())
+    table.add_row("canceller CPU (real-time factor, 30 ms blocks)", f"{cpu:.4f}", "report")
+    n = acc["n"]
+    for name, k in acc["right"].items():
+        w = acc["words"][name]
+        table.add_row(f"commands: {name}: acted on / words heard",
+                      f"{k}/{n} ({100 * k / n:.0f} %) / {w}/{n}",
+                      "≥ 90 % of silence" if "cancelled" in name else "")
+    table.add_row(f"own voice, {own['seconds']} s of coach speech: actions",
+                  f"{len(own['cancelled'])} cancelled / {len(own['raw'])} raw", "0")
+    if "skipped" in lv:
+        table.add_row("live session on the echo path", f"skipped ({lv['skipped']})", "")
+    else:
+        table.add_row("live: the running coach's ERLE", f"{lv['erle_db']} dB", "")
+        table.add_row("live: actions from its own voice", str(len(lv["own_voice_actions"])), "0")
+    console.print(table)
+    return {"erle_db": {k: round(v[0], 1) for k, v in rows.items()}, "cpu_rtf": round(cpu, 4),
+            "accuracy": acc, "own_voice": own, "live": lv}

@@ -1,0 +1,101 @@
+"""A user talking over the coach, rendered: the coach's voice through a room into the mic,
+the user's command on top, room noise under both; then what the recogniser makes of it.
+
+The room is the echo path's (`echo_path.room_ir`: sox reverberation), the reference is exactly
+what the coach played, so this measures the canceller and the recogniser, not the timing of a
+live process (the live tests and the bench's live rows do that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+try:
+    from audio_util import render
+    from echo_path import load_16k, room_ir
+except ImportError:  # imported as tests.echo_scene (the benchmark)
+    from tests.audio_util import render
+    from tests.echo_path import load_16k, room_ir
+
+from voice_coach.adapters.echo import EchoCanceller
+from voice_coach.asr.endpoint import split_utterances
+from voice_coach.asr.recognize import recognize_samples
+from voice_coach.content.intents import IntentParser
+from voice_coach.pcm import SAMPLE_RATE as RATE
+from voice_coach.pcm import as_int16
+from voice_coach.ports import SpeechEngine
+
+NOISE = Path(__file__).parent / "data" / "noise" / "running_tap.wav"
+COACH_LINES = (
+    "Step one: Put a pad on the floor and kneel on it. Say next step when you're ready.",
+    "Keep your chest tall and reach your hips back toward your heels.",
+    "Set one of three. Ten reps. Say done when you finish. Go as deep as you can.",
+    "Rest forty five seconds. Halfway. Twenty two seconds to go. Three. Two. One.",
+)
+BLOCK = RATE * 3 // 100  # the microphone's 30 ms blocks
+
+
+def coach_voice(folder: Path, lines: tuple[str, ...] = COACH_LINES) -> np.ndarray:
+    """The coach's voice (espeak-ng's default, at the coach's -6 dBFS peak), float 16 kHz."""
+    parts = [render(text, folder, voice="en-us", rate=165) for text in lines]
+    x = np.concatenate([np.concatenate([p, np.zeros(RATE // 3, np.int16)]) for p in parts])
+    x = x.astype(np.float64)
+    return 0.5 * x / np.max(np.abs(x))
+
+
+def echo_of(far: np.ndarray, delay: float, gain_db: float) -> np.ndarray:
+    wet = np.convolve(far, room_ir())[:len(far)]
+    d = int(delay * RATE)
+    return np.concatenate([np.zeros(d), wet[:len(wet) - d]]) * 10 ** (gain_db / 20)
+
+
+def noise_like(n: int, level_db: float) -> np.ndarray:
+    clip = load_16k(NOISE).astype(np.float64)
+    piece = np.resize(clip, n)
+    return piece * (10 ** (level_db / 20) / float(np.sqrt(np.mean(piece ** 2))))
+
+
+@dataclass
+class Heard:
+    intents: list[str]  # every intent the recogniser found, in order
+    texts: list[str]
+
+
+def cancel(mic: np.ndarray, far: np.ndarray) -> np.ndarray:
+    """The mic (int16) with the echo of `far` removed, block by block as the live mic does."""
+    canceller = EchoCanceller()
+    out = np.zeros_like(mic)
+    for i in range(0, len(mic) - BLOCK + 1, BLOCK):
+        out[i:i + BLOCK] = canceller.cancel(mic[i:i + BLOCK], far[i:i + BLOCK])
+    return out
+
+
+def scene(user: np.ndarray | None, far: np.ndarray, *, at: float = 2.0, delay: float = 0.05,
+          gain_db: float = -10.0, user_db: float = -16.0, noise_db: float = -70.0,
+          cancelled: bool = True, coach: bool = True) -> np.ndarray:
+    """What the mic passes on: the coach's echo (if `coach`), the user (peak `user_db` dBFS)
+    from `at` seconds, noise; with `cancelled`, through the canceller."""
+    n = len(far)
+    mic = echo_of(far, delay, gain_db) if coach else np.zeros(n)
+    if user is not None:
+        voice = user.astype(np.float64)
+        voice = voice / np.max(np.abs(voice)) * 10 ** (user_db / 20)
+        start = int(at * RATE)
+        mic[start:start + len(voice)] += voice[:n - start]
+    mic += noise_like(n, noise_db)
+    mic16 = as_int16(np.clip(mic, -1, 1))
+    return cancel(mic16, far if coach else np.zeros(n)) if cancelled else mic16
+
+
+def hear(samples: np.ndarray, engine: SpeechEngine, parser: IntentParser) -> Heard:
+    """Endpoint the stream as the live coach does and decode every utterance."""
+    intents, texts = [], []
+    for utt in split_utterances(samples):
+        rec = recognize_samples(utt.samples, engine, parser)
+        texts.append(rec.text)
+        if rec.intent is not None:
+            intents.append(rec.intent.name)
+    return Heard(intents, texts)

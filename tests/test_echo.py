@@ -1,0 +1,214 @@
+"""Echo cancellation: the time stamps, the reference, the canceller on a rendered room, the
+listener's rule while the coach talks, ducking, the setting and `doctor`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from audio_util import espeak_available, render
+from echo_scene import BLOCK, coach_voice, echo_of, hear, scene
+
+from voice_coach.adapters.echo import EchoCanceller, EchoReference, SampleClock, self_test
+from voice_coach.adapters.mixer import DUCK_DB, SpeechQueue
+from voice_coach.app.doctor import check_echo
+from voice_coach.app.settings import Settings, load_settings
+from voice_coach.asr.listener import Listener
+from voice_coach.asr.pocketsphinx_engine import PocketsphinxEngine
+from voice_coach.content.intents import Grammar, IntentParser
+from voice_coach.content.programs import load_program
+from voice_coach.pcm import SAMPLE_RATE as RATE
+from voice_coach.pcm import as_int16
+
+needs_espeak = pytest.mark.skipif(not espeak_available(), reason="espeak-ng not installed")
+
+
+@pytest.fixture(scope="module")
+def grammar() -> Grammar:
+    return Grammar.load(load_program("hip-hinge"))
+
+
+@pytest.fixture(scope="module")
+def parser(grammar: Grammar) -> IntentParser:
+    return IntentParser(grammar)
+
+
+@pytest.fixture(scope="module")
+def engine(grammar: Grammar) -> PocketsphinxEngine:
+    return PocketsphinxEngine(grammar)
+
+
+@pytest.fixture(scope="module")
+def renders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("echo-renders")
+
+
+@pytest.fixture(scope="module")
+def far(renders: Path) -> np.ndarray:
+    return coach_voice(renders)
+
+
+# ---- time stamps and the reference
+
+
+def test_sample_clock_is_not_moved_by_late_callbacks() -> None:
+    clock = SampleClock(16000)
+    rng = np.random.default_rng(1)
+    stamps = [clock.stamp(480, 100.0 + k * 0.03 + abs(rng.normal(0, 0.02)))
+              for k in range(200)]
+    # once an on-time callback has been seen, every block sits on the sample grid
+    expected = 100.0 + np.arange(200) * 0.03 + min(s - 100.0 - k * 0.03
+                                                   for k, s in enumerate(stamps[:5]))
+    assert np.max(np.abs(np.array(stamps[100:]) - (100.0 + np.arange(100, 200) * 0.03))) \
+        < 0.002
+    assert stamps[0] >= expected[0] - 1e-9
+    clock.restart()  # after an underrun the stream starts a new count
+    assert clock.stamp(480, 500.0) == 500.0
+
+
+def test_reference_gives_what_played_at_that_moment() -> None:
+    ref = EchoReference()
+    x = np.sin(np.arange(22050 * 2) / 10).astype(np.float32)
+    for i in range(0, len(x), 512):  # played at 22.05 kHz from t = 100 s
+        ref.write(x[i:i + 512], 22050, 100.0 + i / 22050)
+    got = ref.read(16000, 100.5)
+    want = np.sin(np.arange(8000, 24000) * 22050 / 16000 / 10)
+    assert np.max(np.abs(got - want)) < 0.01
+    assert not ref.read(1600, 110.0).any()  # nothing played then
+    assert not ref.read(1600, 50.0).any()
+
+
+def test_reference_starts_anew_after_the_speaker_stalled() -> None:
+    ref = EchoReference()
+    block = np.ones(480, dtype=np.float32)
+    ref.write(block, 16000, 10.0)
+    ref.write(block * 2, 16000, 11.0)  # a second later: the stream stalled in between
+    assert ref.jumps == 1
+    assert np.allclose(ref.read(480, 10.0), 1.0)
+    assert not ref.read(480, 10.5).any()
+    assert np.allclose(ref.read(480, 11.0), 2.0)
+
+
+# ---- the canceller on a rendered room
+
+
+@needs_espeak
+@pytest.mark.audio
+@pytest.mark.parametrize("delay", [0.02, 0.05, 0.08])
+def test_canceller_removes_the_coachs_voice_from_a_room(far: np.ndarray, delay: float) -> None:
+    mic = as_int16(echo_of(far, delay, -10.0))
+    canceller = EchoCanceller()
+    out = np.zeros_like(mic)
+    for i in range(0, len(mic) - BLOCK + 1, BLOCK):
+        out[i:i + BLOCK] = canceller.cancel(mic[i:i + BLOCK], far[i:i + BLOCK])
+    after_a_second = slice(RATE, None)
+    e_in = np.sum(mic[after_a_second].astype(np.float64) ** 2)
+    e_out = np.sum(out[after_a_second].astype(np.float64) ** 2)
+    erle = 10 * np.log10(e_in / e_out)
+    print(f"ERLE at {delay * 1000:.0f} ms: {erle:.1f} dB; running figure {canceller.erle_db}")
+    assert erle > 20
+    assert canceller.erle_db is not None and canceller.erle_db > 20
+    assert canceller.effective
+
+
+@needs_espeak
+@pytest.mark.audio
+def test_the_coachs_own_voice_through_the_room_is_no_command_once_cancelled(
+        far: np.ndarray, engine: PocketsphinxEngine, parser: IntentParser) -> None:
+    heard = hear(scene(None, far, cancelled=True), engine, parser)
+    print(heard.texts)
+    assert heard.intents == []
+
+
+@needs_espeak
+@pytest.mark.audio
+def test_a_command_over_the_coach_keeps_its_words_once_cancelled(
+        far: np.ndarray, renders: Path, engine: PocketsphinxEngine,
+        parser: IntentParser) -> None:
+    """What the recogniser reads from a command said over the coach (0 dB to its echo) is the
+    command's words with cancelling; without it the two voices run together."""
+    user = render("how long left", renders, voice="en-gb")
+    cancelled = hear(scene(user, far, at=12.0), engine, parser)
+    raw = hear(scene(user, far, at=12.0, cancelled=False), engine, parser)
+    print("cancelled:", cancelled.texts, "raw:", raw.texts)
+    assert "how long left" in cancelled.texts
+    assert "how long left" not in raw.texts
+
+
+@needs_espeak
+@pytest.mark.audio
+def test_a_canceller_that_lost_track_of_the_speaker_is_not_effective(far: np.ndarray) -> None:
+    """A reference that comes later than its echo (the time stamps went wrong) cannot be
+    cancelled: the running figure shows it, and the coach keeps to barge-in words."""
+    mic = as_int16(echo_of(far, 0.05, -10.0))
+    late = np.concatenate([np.zeros(int(0.6 * RATE)), far])[:len(far)]
+    canceller = EchoCanceller()
+    for i in range(0, len(mic) - BLOCK + 1, BLOCK):
+        canceller.cancel(mic[i:i + BLOCK], late[i:i + BLOCK])
+    assert canceller.erle_db is not None and canceller.erle_db < 6
+    assert not canceller.effective
+
+
+def test_self_test_measures_a_working_canceller() -> None:
+    assert self_test() > 15
+
+
+# ---- the listener's rule while the coach talks
+
+
+@needs_espeak
+@pytest.mark.audio
+def test_every_intent_counts_over_the_coach_only_while_cancelling_works(
+        renders: Path, engine: PocketsphinxEngine, parser: IntentParser) -> None:
+    said = render("what's the cue", renders, voice="en-us+f3")
+    working = {"now": False}
+    listener = Listener(engine, parser, is_speaking=lambda: True,
+                        echo_cancelled=lambda: working["now"])
+    assert listener.judge(said).reason == "self-hearing"
+    working["now"] = True
+    verdict = listener.judge(said)
+    assert verdict.reason == "accepted" and verdict.intent is not None
+    assert verdict.intent.name == "cue"
+    stop = render("stop talking", renders, voice="en-us+f3")
+    working["now"] = False
+    verdict = listener.judge(stop)  # barge-in words work either way
+    assert verdict.intent is not None and verdict.intent.name == "stop"
+
+
+# ---- ducking
+
+
+def test_ducking_turns_the_voice_down_without_cutting_it() -> None:
+    q = SpeechQueue(16000)
+    q.push(np.full(16000, 0.5, dtype=np.float32))
+    before = q.read(800)
+    q.ducked = True
+    q.read(800)  # the change is ramped over one block
+    ducked = q.read(800)
+    q.ducked = False
+    q.read(800)
+    after = q.read(800)
+    assert np.allclose(before, 0.5) and np.allclose(after, 0.5)
+    assert np.allclose(ducked, 0.5 * 10 ** (DUCK_DB / 20), rtol=1e-4)
+    assert q.busy  # still speaking
+
+
+# ---- the setting and doctor
+
+
+def test_echo_cancel_is_a_setting(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("VOICE_COACH_CONFIG", str(config))
+    assert load_settings(env={})[0].echo_cancel is False  # off until it holds up live
+    config.write_text("echo_cancel = true\n")
+    settings, sources = load_settings(env={})
+    assert settings.echo_cancel is True and sources["echo_cancel"] == str(config)
+    assert load_settings(env={"VOICE_COACH_ECHO_CANCEL": "off"})[0].echo_cancel is False
+
+
+def test_doctor_says_whether_cancelling_is_on_and_how_much_it_removes() -> None:
+    on = check_echo(Settings(echo_cancel=True))
+    assert on.ok and on.detail.startswith("on") and " dB " in on.detail
+    off = check_echo(Settings(echo_cancel=False))
+    assert off.ok and off.detail.startswith("off")

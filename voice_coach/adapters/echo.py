@@ -1,0 +1,236 @@
+"""Acoustic echo cancellation in the process: the mic hears the user, not the coach.
+
+The speaker writes every block it plays into an `EchoReference`, stamped with the moment it
+reaches the loudspeaker; the microphone hands every block it captures, stamped with the moment
+it was heard, to the `EchoCanceller`, which takes the reference for that moment and removes its
+echo with WebRTC's canceller (AEC3, from `pywebrtc-audio`). Because the coach knows exactly what
+it played, this works the same under PulseAudio, PipeWire or bare ALSA, with no system setup.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from voice_coach.errors import VoiceCoachError
+from voice_coach.pcm import SAMPLE_RATE as RATE
+from voice_coach.pcm import as_int16
+
+RESYNC = 0.02  # a block stamped further than this from where the stream left off starts anew
+ACTIVE_RMS = 0.003  # reference blocks quieter than this (-50 dBFS) carry no echo to measure
+ERLE_WINDOW = 1000  # blocks kept for the running figure (30 s of coach speech)
+RECENT = 100  # the last 3 s of coach speech decide whether cancelling is working now
+EFFECTIVE_DB = 15.0  # removing at least this much, the coach's voice no longer reads as words
+INSTALL = "pip install 'pywebrtc-audio>=0.2,<0.3'"
+
+
+class EchoError(VoiceCoachError):
+    """The echo canceller cannot run here."""
+
+
+class SampleClock:
+    """Steady time stamps for a stream's blocks from jittery callback times.
+
+    Sample k of a running stream is heard (or played) at t0 + k / rate. Each callback gives an
+    estimate of t0 that can only be late (the callback waited for the interpreter), never early,
+    so the earliest estimate of the last few seconds wins: a late callback moves nothing. An
+    underrun or a lost block breaks the count: `restart` then, and slower breaks are caught
+    up with within `window` blocks.
+    """
+
+    def __init__(self, rate: int, window: int = 100) -> None:
+        self.rate = rate
+        self._frames = 0
+        self._t0: deque[float] = deque(maxlen=window)
+
+    def restart(self) -> None:
+        self._frames = 0
+        self._t0.clear()
+
+    def stamp(self, frames: int, observed: float) -> float:
+        """The steady time of this block's first sample, `observed` being the callback's."""
+        start = self._frames / self.rate
+        self._t0.append(observed - start)
+        self._frames += frames
+        return min(self._t0) + start
+
+
+class EchoReference:
+    """What the speaker played, on the `time.monotonic()` clock, at 16 kHz (float32).
+
+    `write` is called from the output stream's callback and `read` from the microphone's
+    consumer; both are cheap and thread-safe. Blocks are laid end to end unless their time stamp
+    says the stream jumped (an underrun, a reopened device), so callback jitter cannot tear the
+    signal the canceller models.
+    """
+
+    def __init__(self, seconds: float = 4.0) -> None:
+        self._ring = np.zeros(int(seconds * RATE), dtype=np.float32)
+        self._lock = threading.Lock()
+        self._t0: float | None = None  # when absolute sample 0 played
+        self._end = 0  # absolute index one past the newest sample written
+        self._read_at: int | None = None  # where the next read continues
+        self._last = 0.0  # previous input sample, for interpolation across blocks
+        self._pos = 0.0  # where the next output sample falls in the next input block
+        self.jumps = 0  # times the speaker's stream was found elsewhere than it left off
+
+    def _to_rate(self, block: np.ndarray, rate: int) -> np.ndarray:
+        """Linear interpolation to 16 kHz, continuous from one block to the next."""
+        x = np.asarray(block, dtype=np.float32).reshape(-1)
+        if rate == RATE or not len(x):
+            return x
+        step = rate / RATE
+        count = int(np.floor((len(x) - 1 - self._pos) / step)) + 1 if self._pos <= len(x) - 1 \
+            else 0
+        pos = self._pos + step * np.arange(count)
+        src = np.concatenate([[self._last], x])
+        out = np.interp(pos, np.arange(-1, len(x)), src).astype(np.float32)
+        self._pos = (pos[-1] + step if count else self._pos) - len(x)
+        self._last = float(x[-1])
+        return out
+
+    def write(self, block: np.ndarray, rate: int, play_time: float) -> None:
+        """`block` (mono float) starts leaving the speaker at `play_time`."""
+        with self._lock:
+            x = self._to_rate(block, rate)
+            if self._t0 is None:
+                self._t0 = play_time
+            at = int(round((play_time - self._t0) * RATE))
+            if abs(at - self._end) > RESYNC * RATE or at < self._end - len(self._ring):
+                at = max(at, self._end - len(self._ring) // 2)
+                self._zero(self._end, at)
+                self.jumps += 1
+            else:
+                at = self._end
+            size = len(self._ring)
+            x = x[-size:]
+            idx = (at + np.arange(len(x))) % size
+            self._ring[idx] = x
+            self._end = max(self._end, at + len(x))
+
+    def _zero(self, start: int, stop: int) -> None:
+        if stop > start:
+            n = min(stop - start, len(self._ring))
+            self._ring[(stop - n + np.arange(n)) % len(self._ring)] = 0.0
+
+    def read(self, n: int, capture_time: float) -> np.ndarray:
+        """The `n` samples that played from `capture_time` on (zeros where nothing did)."""
+        with self._lock:
+            if self._t0 is None:
+                return np.zeros(n, dtype=np.float32)
+            at = int(round((capture_time - self._t0) * RATE))
+            if self._read_at is not None and abs(at - self._read_at) <= RESYNC * RATE:
+                at = self._read_at  # carry on seamlessly
+            self._read_at = at + n
+            size = len(self._ring)
+            idx = at + np.arange(n)
+            valid = (idx < self._end) & (idx >= self._end - size) & (idx >= 0)
+            out = np.zeros(n, dtype=np.float32)
+            out[valid] = self._ring[idx[valid] % size]
+            return out
+
+
+def load_backend(**kwargs: Any) -> Any:
+    """WebRTC's echo canceller for 16 kHz mono; EchoError when the package is missing."""
+    try:
+        from pywebrtc_audio import EchoCanceller as WebRtcEchoCanceller
+    except ImportError as exc:
+        raise EchoError(f"echo cancellation needs pywebrtc-audio ({exc}): {INSTALL}") from None
+    return WebRtcEchoCanceller(sample_rate=RATE, **kwargs)
+
+
+class EchoCanceller:
+    """Removes what the speaker played from each microphone block, and measures how much.
+
+    `erle_db` is the echo return loss enhancement of the running canceller: mic energy in over
+    energy out, summed over the recent blocks in which the coach was audible. (A user talking
+    over the coach counts against it: the figure errs low.)
+    """
+
+    name = "webrtc (in-process)"
+
+    def __init__(self, reference: EchoReference | None = None) -> None:
+        self._aec = load_backend()
+        self.reference = reference or EchoReference()
+        self._energy: deque[tuple[float, float]] = deque(maxlen=ERLE_WINDOW)
+
+    def process(self, near: np.ndarray, capture_time: float) -> np.ndarray:
+        """One int16 16 kHz mic block captured from `capture_time` on, with the echo removed."""
+        mic = as_int16(near)
+        return self.cancel(mic, self.reference.read(len(mic), capture_time))
+
+    def cancel(self, mic: np.ndarray, far: np.ndarray) -> np.ndarray:
+        """Mic and reference blocks already aligned (int16 mic, float far): the cleaned mic."""
+        mic = as_int16(mic)
+        out = np.asarray(self._aec.process(mic, as_int16(far)), dtype=np.int16)
+        if float(np.sqrt(np.mean(np.square(far, dtype=np.float64)))) > ACTIVE_RMS:
+            self._energy.append((float(np.sum(np.square(mic, dtype=np.float64))),
+                                 float(np.sum(np.square(out, dtype=np.float64)))))
+        return out
+
+    @property
+    def erle_db(self) -> float | None:
+        """None until the coach has been heard for a while."""
+        return self._erle(len(self._energy))
+
+    def _erle(self, blocks: int) -> float | None:
+        if len(self._energy) < 50:
+            return None
+        e_in, e_out = np.sum(np.asarray(self._energy)[-blocks:], axis=0)
+        return 10.0 * float(np.log10(max(e_in, 1.0) / max(e_out, 1.0)))
+
+    @property
+    def effective(self) -> bool:
+        """Whether the coach's voice is being removed right now (over its last 3 s of speech).
+
+        Until it is, the coach must not take what the mic hears while it talks for the user:
+        a canceller that lost track of the speaker (the process stalled, a device changed)
+        removes next to nothing."""
+        recent = self._erle(RECENT)
+        return recent is not None and recent >= EFFECTIVE_DB
+
+
+# ---- a self-test on a simulated room, for `doctor`
+
+
+def room_echo(far: np.ndarray, delay: float = 0.05, gain_db: float = -10.0,
+              rt60: float = 0.3, seed: int = 7) -> np.ndarray:
+    """`far` as a mic beside the speaker hears it: delayed, reverberant, quieter."""
+    rng = np.random.default_rng(seed)
+    n = int(rt60 * RATE)
+    tail = rng.standard_normal(n) * np.exp(-6.9 * np.arange(n) / n)  # -60 dB at rt60
+    ir = np.concatenate([[1.0], 0.1 * tail])  # the direct sound, then the room
+    wet = np.convolve(far, ir)[:len(far)]
+    d = int(delay * RATE)
+    wet = np.concatenate([np.zeros(d), wet[:len(wet) - d]])
+    return wet * 10 ** (gain_db / 20) / max(1e-9, float(np.max(np.abs(ir))))
+
+
+def speechlike(seconds: float, seed: int = 3) -> np.ndarray:
+    """Voiced syllables (a wandering pitch with harmonics) at about -12 dBFS."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * RATE)) / RATE
+    pitch = 130 + 30 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(pitch) / RATE
+    voice = sum(np.sin(k * phase) / k for k in range(1, 20))
+    syllables = np.clip(np.sin(2 * np.pi * 3.5 * t + rng.uniform(0, 6)), 0, None) ** 0.5
+    x = voice * syllables + 0.05 * rng.standard_normal(len(t)) * syllables
+    return (0.25 * x / np.max(np.abs(x))).astype(np.float32)
+
+
+def self_test(seconds: float = 4.0) -> float:
+    """ERLE (dB) of a fresh canceller on a simulated room echo, after a second to converge."""
+    far = speechlike(seconds)
+    mic = as_int16(room_echo(far))
+    canceller = EchoCanceller()
+    block = RATE * 3 // 100
+    e_in = e_out = 0.0
+    for i in range(0, len(far) - block + 1, block):
+        out = canceller.cancel(mic[i:i + block], far[i:i + block])
+        if i >= RATE:
+            e_in += float(np.sum(np.square(mic[i:i + block], dtype=np.float64)))
+            e_out += float(np.sum(np.square(out, dtype=np.float64)))
+    return 10.0 * float(np.log10(e_in / max(e_out, 1.0)))
