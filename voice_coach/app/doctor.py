@@ -127,7 +127,7 @@ def check_wake_word(settings: Settings) -> Check:
 
 
 def check_enrolment() -> Check:
-    from voice_coach.app.enroll import check_enrolment as enrolment_state
+    from voice_coach.app.enroll import enrolment_state
 
     ok, detail = enrolment_state()
     return Check("voice enrolment", ok, detail, "" if ok else "voice-coach enroll --forget")

@@ -193,9 +193,13 @@ def enroll(items: Sequence[tuple[np.ndarray, str, str]], tools: adapt.Tools,
         work = Path(tmp)
         utterances = []
         for i, ((samples, _, _), text) in enumerate(zip(items, texts, strict=True)):
-            path = work / f"rec{i:03d}.wav"
-            save_wav(path, _no_digital_silence(samples))
-            utterances.append(adapt.Utterance(path, text))
+            clean = _no_digital_silence(samples)
+            copies = [clean] + [adapt.with_noise(clean, exponent, snr, seed=i)
+                                for exponent, snr in adapt.NOISY_COPIES]
+            for j, audio in enumerate(copies):
+                path = work / f"rec{i:03d}-{j}.wav"
+                save_wav(path, audio)
+                utterances.append(adapt.Utterance(path, text))
         acc = adapt.collect_stats(utterances, dictionary, work / "job", tools)
         transform = adapt.solve_mllr(acc, work / enrolment.TRANSFORM, tools)
         return enrolment.save(transform, len(items), time.strftime("%Y-%m-%d %H:%M"), folder)
@@ -221,7 +225,7 @@ def _no_digital_silence(x: np.ndarray) -> np.ndarray:
 # ---- doctor
 
 
-def check_enrolment() -> tuple[bool, str]:
+def enrolment_state() -> tuple[bool, str]:
     """(ok, detail) for `doctor`: whether an enrolment is in use, and whether it is sound."""
     from voice_coach.asr import enrolment
 

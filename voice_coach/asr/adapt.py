@@ -182,6 +182,42 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
+# ---- training copies in noise
+
+# Each recording also enters the statistics under fan-like noise at these (colour, SNR dB):
+# adapting to the voice alone fitted it in a quiet room only (one espeak-ng voice, 60 other
+# commands: clean 67 -> 92 %, 12 dB 17 -> 15 %); with these copies clean 85 %, 12 dB 27 %.
+NOISY_COPIES = ((1.0, 18.0), (2.0, 12.0))
+FRAME = 2048
+
+
+def colored_noise(n: int, exponent: float, rng: np.random.Generator) -> np.ndarray:
+    """Noise with power ~ 1/f**exponent (1: pink, 2: brown) above 20 Hz, unit peak."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n, 1 / 16000)
+    shape = np.where(freqs >= 20, np.maximum(freqs, 20.0) ** (-exponent / 2), 0.0)
+    x = np.fft.irfft(spectrum * shape, n)
+    return x / (np.abs(x).max() + 1e-12)
+
+
+def _peak_frame_energy(x: np.ndarray) -> float:
+    n = max(1, x.size // FRAME)
+    frames = x[: n * FRAME].reshape(n, -1) if x.size >= FRAME else x.reshape(1, -1)
+    return float((frames.astype(np.float64) ** 2).sum(axis=1).max()) + 1e-9
+
+
+def with_noise(samples: np.ndarray, exponent: float, snr_db: float, seed: int) -> np.ndarray:
+    """`samples` (int16) plus coloured noise at `snr_db` (loudest-frame energies), int16."""
+    x = samples.astype(np.float64)
+    noise = colored_noise(x.size, exponent, np.random.default_rng(seed))
+    gain = np.sqrt(_peak_frame_energy(x) / (_peak_frame_energy(noise) * 10 ** (snr_db / 10)))
+    y = x + gain * noise
+    peak = np.abs(y).max()
+    if peak > 32767:
+        y *= 32767 / peak
+    return np.round(y).astype(np.int16)
+
+
 # ---- the adaptation itself
 
 
