@@ -35,7 +35,8 @@ PROMPTS = (
 MIN_PROMPTS = 10  # fewer usable recordings than this give no reliable transform
 QUIET_PEAK = 0.03  # peak below -30 dBFS: too quiet to be speech near the microphone
 CLIPPED_SHARE = 0.001  # more than 0.1 % of samples at full scale: clipped
-FLOOR_SEED = 1  # the +-1 LSB floor that replaces digital silence (as the engine does)
+FLOOR_SEED = 1
+PAD_SECONDS = 0.2  # the +-1 LSB floor that replaces digital silence (as the engine does)
 
 
 class EnrolError(VoiceCoachError):
@@ -213,11 +214,13 @@ def _words(text: str) -> str:
 
 
 def _no_digital_silence(x: np.ndarray) -> np.ndarray:
-    """+-1 LSB where the samples are exactly zero: the features of pure digital silence are
-    -inf (as in the engine, which does the same before decoding)."""
+    """`x` between short pauses (the aligner wants silence at both ends), with +-1 LSB where
+    the samples are exactly zero: the features of pure digital silence are -inf (the engine
+    does the same before decoding)."""
     import numpy as np
 
-    x = x.astype(np.int16)
+    pad = np.zeros(int(PAD_SECONDS * 16000), dtype=np.int16)
+    x = np.concatenate([pad, x.astype(np.int16), pad])
     rng = np.random.default_rng(FLOOR_SEED)
     return np.where(x == 0, rng.integers(-1, 2, size=x.size, dtype=np.int16), x).astype(np.int16)
 

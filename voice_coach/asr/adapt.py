@@ -69,6 +69,14 @@ def bundled_model() -> Path:
     return Path(pocketsphinx.get_model_path("en-us/en-us"))
 
 
+def shipped_model() -> Path | None:
+    """The model adapted to noisy, distant speech (`make model`), when the package has one."""
+    from voice_coach.resources import _PACKAGE
+
+    folder = _PACKAGE / "data" / "acoustic" / "en-us-adapted"
+    return folder if (folder / "means").is_file() else None
+
+
 def cache_root() -> Path:
     from platformdirs import user_cache_dir
 
