@@ -41,7 +41,10 @@ ENROL_SEED = 99
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--adapt-voices", type=int, default=len(ENROL_VOICES),
-                    help="how many voices to enrol (default all three)")
+                    help="how many voices to enrol (default all three; 0 for none)")
+    ap.add_argument("--candidate", action="append", type=Path, default=[], metavar="DIR",
+                    help="also score an adapted model folder (means, variances) not shipped")
+    ap.add_argument("--no-real", action="store_true", help="leave out the real-speech set")
 
 
 # ---- workers
@@ -122,9 +125,10 @@ def real_jobs(folder: Path) -> list[dict]:
              else None} for r in rows]
 
 
-def enrol_voice(voice: tuple[str, int, int], work: Path, quick: bool,
+def enrol_voice(voice: tuple[str, int, int], base: str, work: Path, quick: bool,
                 ) -> tuple[dict[str, str], list[dict], float]:
-    """Enrol one voice on the prompts; its other commands as jobs; seconds the enrolment took."""
+    """Enrol one voice on the prompts (on model `base`); its other commands as jobs; seconds
+    the enrolment took."""
     from voice_coach.app.enroll import PROMPTS, enroll
     from voice_coach.asr import adapt
     from voice_coach.asr.audio_file import load_wav
@@ -135,7 +139,7 @@ def enrol_voice(voice: tuple[str, int, int], work: Path, quick: bool,
     name, rate, pitch = voice
     items = [(load_wav(rendered(p, name, rate, pitch)), p, p) for p in PROMPTS]
     t0 = time.perf_counter()
-    saved = enroll(items, adapt.find_tools(), work / name)
+    saved = enroll(items, adapt.find_tools(), work / f"{name}-{base}", base)
     seconds = time.perf_counter() - t0
     grammar = Grammar.load(load_program(PROGRAM))
     parser = IntentParser(grammar)
@@ -154,7 +158,7 @@ def enrol_voice(voice: tuple[str, int, int], work: Path, quick: bool,
             jobs.append({"group": f"voice:{name}", "condition": cond, "speech": speech,
                          "noise": noise, "snr": snr, "offset": rng.randrange(RATE * 20),
                          "expected": expected})
-    return {"mllr": str(saved.transform)}, jobs, seconds
+    return {**adapt.base_model(base)[1], "mllr": str(saved.transform)}, jobs, seconds
 
 
 # ---- summary
@@ -193,8 +197,12 @@ def run(args: argparse.Namespace, console: Console) -> dict:
     variants: dict[str, dict[str, str]] = {"bundled": {}}
     adapted = adapt.shipped_model()
     if adapted is not None:
-        variants["adapted"] = {"hmm": str(adapted)}
-    base_jobs = synthetic_jobs(args.quick) + real_jobs(getattr(args, "real_dir", DEFAULT_DIR))
+        variants["adapted"] = adapt.adapted_config(adapted)
+    for folder in args.candidate:
+        variants[f"candidate {folder.name}"] = adapt.adapted_config(folder)
+    base_jobs = synthetic_jobs(args.quick)
+    if not args.no_real:
+        base_jobs += real_jobs(getattr(args, "real_dir", DEFAULT_DIR))
     unique = {j["clip"]["id"]: j["clip"] for j in base_jobs if "clip" in j}
     clipmod.render_all(list(unique.values()), quiet=True)
     results: dict[str, Any] = {"variants": {}, "enrolment": {}}
@@ -206,14 +214,17 @@ def run(args: argparse.Namespace, console: Console) -> dict:
     except adapt.MissingToolsError as exc:
         results["enrolment"] = {"skipped": str(exc)}
     else:
+        bases = ["bundled"] + (["adapted"] if adapted is not None else [])
         with tempfile.TemporaryDirectory(prefix="vc-enrol-") as tmp:
             for voice in ENROL_VOICES[: args.adapt_voices]:
-                acoustic, jobs, seconds = enrol_voice(voice, Path(tmp), args.quick)
-                console.print(f"enrolled {voice[0]} in {seconds:.1f} s; {len(jobs)} utterances")
-                results["enrolment"][voice[0]] = {
-                    "enrol_seconds": round(seconds, 1),
-                    "bundled": summarize(_run({}, jobs, args.workers)),
-                    "enrolled": summarize(_run(acoustic, jobs, args.workers))}
+                for base in bases:
+                    acoustic, jobs, seconds = enrol_voice(voice, base, Path(tmp), args.quick)
+                    console.print(f"enrolled {voice[0]} on {base} in {seconds:.1f} s; "
+                                  f"{len(jobs)} utterances")
+                    results["enrolment"][f"{voice[0]} {base}"] = {
+                        "enrol_seconds": round(seconds, 1),
+                        "base": summarize(_run(adapt.base_model(base)[1], jobs, args.workers)),
+                        "enrolled": summarize(_run(acoustic, jobs, args.workers))}
     print_tables(results, console)
     return results
 
@@ -227,8 +238,10 @@ def print_tables(results: dict, console: Console) -> None:
     enrol = results["enrolment"]
     if "skipped" not in enrol:
         for voice, data in enrol.items():
-            for kind in ("bundled", "enrolled"):
-                rows.append((f"{voice} {kind}", data[kind], f"voice:{voice}"))
+            name = voice.split()[0]
+            for kind in ("base", "enrolled"):
+                label = voice if kind == "base" else f"{voice}+enrolment"
+                rows.append((label, data[kind], f"voice:{name}"))
     for name, data, group in rows:
         acc = data.get(group, {})
         cost = data["cost"]

@@ -175,8 +175,9 @@ def _listen(mic: Microphone, timeout: float = 6.0) -> np.ndarray | None:
 
 
 def enroll(items: Sequence[tuple[np.ndarray, str, str]], tools: adapt.Tools,
-           folder: Path | None = None) -> enrolment.Enrolment:
-    """Adapt to the recordings and save the enrolment; raises EnrolError / AdaptError."""
+           folder: Path | None = None, model: str | None = None) -> enrolment.Enrolment:
+    """Adapt `model` (default: the coach's) to the recordings and save the enrolment; raises
+    EnrolError / AdaptError."""
     from voice_coach.asr import adapt, enrolment
     from voice_coach.asr.audio_file import save_wav
     from voice_coach.asr.pocketsphinx_engine import command_dict, extra_dict_path
@@ -201,9 +202,14 @@ def enroll(items: Sequence[tuple[np.ndarray, str, str]], tools: adapt.Tools,
                 path = work / f"rec{i:03d}-{j}.wav"
                 save_wav(path, audio)
                 utterances.append(adapt.Utterance(path, text))
-        acc = adapt.collect_stats(utterances, dictionary, work / "job", tools)
-        transform = adapt.solve_mllr(acc, work / enrolment.TRANSFORM, tools)
-        return enrolment.save(transform, len(items), time.strftime("%Y-%m-%d %H:%M"), folder)
+        model, config = adapt.base_model(model)
+        gaussians = {k: Path(config[k]) if k in config else None for k in ("mean", "var")}
+        acc = adapt.collect_stats(utterances, dictionary, work / "job", tools,
+                                  gaussians["mean"], gaussians["var"])
+        transform = adapt.solve_mllr(acc, work / enrolment.TRANSFORM, tools, gaussians["mean"],
+                                     gaussians["var"])
+        return enrolment.save(transform, len(items), time.strftime("%Y-%m-%d %H:%M"), folder,
+                              model)
 
 
 def _words(text: str) -> str:
@@ -238,4 +244,5 @@ def enrolment_state() -> tuple[bool, str]:
         return False, str(exc)
     if saved is None:
         return True, "none: the bundled voice model (`voice-coach enroll` adapts it to you)"
-    return True, f"in use: {saved.prompts} recordings, made {saved.created}"
+    return True, (f"in use: {saved.prompts} recordings, made {saved.created} on the "
+                  f"{saved.model} model")

@@ -30,7 +30,9 @@ from voice_coach.errors import VoiceCoachError
 TOOLS = ("bw", "mllr_solve")  # sphinxtrain's, in its library folder
 TOOL_DIRS = ("/usr/lib/sphinxtrain", "/usr/local/lib/sphinxtrain", "/usr/libexec/sphinxtrain")
 WPOS = "ibesu"  # word position codes of the model definition
-_FILLER_WORDS = ("<s>", "</s>", "<sil>")
+# The model the coach decodes with: "bundled" (pocketsphinx's en-us) or "adapted" (`make
+# model`), chosen on the numbers of the bench's "adapt" section.
+DEFAULT_ACOUSTIC = "bundled"
 
 
 class AdaptError(VoiceCoachError):
@@ -70,11 +72,24 @@ def bundled_model() -> Path:
 
 
 def shipped_model() -> Path | None:
-    """The model adapted to noisy, distant speech (`make model`), when the package has one."""
+    """The means and variances adapted to noisy, distant speech (`make model`), if shipped."""
     from voice_coach.resources import _PACKAGE
 
     folder = _PACKAGE / "data" / "acoustic" / "en-us-adapted"
     return folder if (folder / "means").is_file() else None
+
+
+def adapted_config(folder: Path) -> dict[str, str]:
+    """pocketsphinx settings for an adapted model folder (the bundled model, other Gaussians)."""
+    return {"mean": str(folder / "means"), "var": str(folder / "variances")}
+
+
+def base_model(name: str | None = None) -> tuple[str, dict[str, str]]:
+    """(name, pocketsphinx settings) of the acoustic model the coach starts from: `name`
+    ("bundled" or "adapted"), else DEFAULT_ACOUSTIC; "bundled" when none was shipped."""
+    name = name or DEFAULT_ACOUSTIC
+    folder = shipped_model() if name == "adapted" else None
+    return ("adapted", adapted_config(folder)) if folder else ("bundled", {})
 
 
 def cache_root() -> Path:
@@ -247,10 +262,12 @@ def _run(cmd: Sequence[str | Path], what: str, log: Path) -> None:
 
 
 def collect_stats(utterances: Sequence[Utterance], dictionary: Path, work: Path,
-                  tools: Tools, model: Path | None = None) -> Path:
+                  tools: Tools, means: Path | None = None, variances: Path | None = None,
+                  ) -> Path:
     """Features and Baum-Welch statistics of `utterances` in `work`; returns the accumulator
-    folder. `dictionary` must hold every word of the transcripts."""
-    model = model or bundled_model()
+    folder. `dictionary` must hold every word of the transcripts; `means` / `variances`
+    replace the bundled model's Gaussians (an adapted model)."""
+    model = bundled_model()
     prep = prepared_model(model)
     feats, acc = _mkdir(work / "feat"), _mkdir(work / "acc")
     log = work / "adapt.log"
@@ -268,7 +285,8 @@ def collect_stats(utterances: Sequence[Utterance], dictionary: Path, work: Path,
           "-mixwfn", prep / "mixture_weights", "-feat", "1s_c_d_dd",
           "-svspec", "0-12/13-25/26-38", "-cmn", "current", "-agc", "none",
           "-dictfn", dictionary, "-fdictfn", model / "noisedict", "-ctlfn", work / "ids",
-          "-lsnfn", work / "transcripts", "-cepdir", feats, "-accumdir", acc],
+          "-lsnfn", work / "transcripts", "-cepdir", feats, "-accumdir", acc,
+          "-meanfn", means or model / "means", "-varfn", variances or model / "variances"],
          "collecting statistics (bw)", log)
     if not any(acc.iterdir()):
         raise AdaptError("no statistics were collected: the recordings did not match their "
@@ -276,14 +294,39 @@ def collect_stats(utterances: Sequence[Utterance], dictionary: Path, work: Path,
     return acc
 
 
-def solve_mllr(acc: Path, out: Path, tools: Tools, model: Path | None = None) -> Path:
+def solve_mllr(acc: Path, out: Path, tools: Tools, means: Path | None = None,
+               variances: Path | None = None) -> Path:
     """One global MLLR mean transform from the statistics in `acc`, written to `out`."""
-    model = model or bundled_model()
-    _run([tools.mllr_solve, "-meanfn", model / "means", "-varfn", model / "variances",
-          "-outmllrfn", out, "-accumdir", acc], "solving the transform (mllr_solve)",
-         acc.parent / "adapt.log")
+    model = bundled_model()
+    _run([tools.mllr_solve, "-meanfn", means or model / "means",
+          "-varfn", variances or model / "variances", "-outmllrfn", out, "-accumdir", acc],
+         "solving the transform (mllr_solve)", acc.parent / "adapt.log")
     check_mllr(out)
     return out
+
+
+def transform_means(mllr: Path, out: Path, tools: Tools) -> Path:
+    """The bundled means with the MLLR transform applied (an adapted model's `means`)."""
+    _run([tools.bw.parent / "mllr_transform", "-inmeanfn", bundled_model() / "means",
+          "-outmeanfn", out, "-mllrmat", mllr], "applying the transform (mllr_transform)",
+         mllr.parent / "adapt.log")
+    return out
+
+
+def map_means(acc: Path, means: Path, out: Path, tools: Tools) -> tuple[Path, Path]:
+    """MAP re-estimates of the means and variances from the statistics in `acc`, starting from
+    `means` (the bundled ones or MLLR-adapted ones); returns (means, variances) in `out`."""
+    model = bundled_model()
+    prep = prepared_model(model)
+    _run([tools.bw.parent / "map_adapt", "-moddeffn", prep / "mdef.txt", "-ts2cbfn", ".ptm.",
+          "-meanfn", means, "-varfn", model / "variances",
+          "-mixwfn", prep / "mixture_weights", "-tmatfn", model / "transition_matrices",
+          "-accumdir", acc, "-mapmeanfn", out / "means.map", "-mapvarfn", out / "variances.map",
+          "-mapmixwfn", out / "mixw.map", "-maptmatfn", out / "tmat.map"],
+         "MAP re-estimation (map_adapt)", acc.parent / "adapt.log")
+    (out / "means.map").replace(out / "means")
+    (out / "variances.map").replace(out / "variances")
+    return out / "means", out / "variances"
 
 
 def check_mllr(path: Path) -> None:

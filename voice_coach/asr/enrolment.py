@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_coach.asr.adapt import AdaptError, check_mllr
+from voice_coach.asr.adapt import AdaptError, base_model, check_mllr
 from voice_coach.asr.base import EngineError
 
 TRANSFORM = "mllr_matrix"
@@ -29,6 +29,7 @@ class Enrolment:
     folder: Path
     prompts: int
     created: str
+    model: str  # the acoustic model it adapts ("bundled" or "adapted")
 
     @property
     def transform(self) -> Path:
@@ -53,7 +54,8 @@ def current(folder: Path | None = None) -> Enrolment | None:
     try:
         check_mllr(transform)
         info = json.loads((folder / INFO).read_text(encoding="utf-8"))
-        return Enrolment(folder, int(info["prompts"]), str(info["created"]))
+        return Enrolment(folder, int(info["prompts"]), str(info["created"]),
+                         str(info.get("model", "bundled")))
     except AdaptError as exc:
         raise EnrolmentError(f"the voice enrolment is unusable ({exc}): {fix}") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -62,12 +64,21 @@ def current(folder: Path | None = None) -> Enrolment | None:
 
 
 def acoustic_config(folder: Path | None = None) -> dict[str, str]:
-    """Extra pocketsphinx settings for the acoustic model: {"mllr": path} when enrolled."""
+    """pocketsphinx settings for the acoustic model the coach uses: the default model, or the
+    model the enrolment was made on plus its transform."""
     enrolment = current(folder)
-    return {"mllr": str(enrolment.transform)} if enrolment else {}
+    if enrolment is None:
+        return base_model()[1]
+    name, config = base_model(enrolment.model)
+    if name != enrolment.model:
+        raise EnrolmentError(f"the voice enrolment was made for the {enrolment.model} acoustic "
+                             "model, which this installation lacks: run `voice-coach enroll` "
+                             "again")
+    return {**config, "mllr": str(enrolment.transform)}
 
 
-def save(transform: Path, prompts: int, created: str, folder: Path | None = None) -> Enrolment:
+def save(transform: Path, prompts: int, created: str, folder: Path | None = None,
+         model: str = "bundled") -> Enrolment:
     """Install a solved transform as the enrolment (replacing any earlier one whole)."""
     folder = folder or enrolment_dir()
     check_mllr(transform)
@@ -76,11 +87,11 @@ def save(transform: Path, prompts: int, created: str, folder: Path | None = None
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     shutil.copyfile(transform, staging / TRANSFORM)
-    (staging / INFO).write_text(json.dumps({"prompts": prompts, "created": created}) + "\n",
-                                encoding="utf-8")
+    (staging / INFO).write_text(json.dumps({"prompts": prompts, "created": created,
+                                            "model": model}) + "\n", encoding="utf-8")
     forget(folder)
     staging.replace(folder)
-    return Enrolment(folder, prompts, created)
+    return Enrolment(folder, prompts, created, model)
 
 
 def forget(folder: Path | None = None) -> bool:
