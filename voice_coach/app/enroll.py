@@ -136,6 +136,7 @@ def record_prompts(args: argparse.Namespace) -> list[tuple[np.ndarray, str, str]
             for _attempt in range(3):
                 speaker.say(prompt)
                 speaker.wait_idle(timeout=30)
+                print(f"{n}/{len(PROMPTS)} say: {prompt}", flush=True)
                 samples = _listen(Microphone(device))  # opened after the prompt: not heard
                 why = problem(samples) if samples is not None else "nothing heard"
                 if why is None:
@@ -243,6 +244,6 @@ def enrolment_state() -> tuple[bool, str]:
     except VoiceCoachError as exc:
         return False, str(exc)
     if saved is None:
-        return True, "none: the bundled voice model (`voice-coach enroll` adapts it to you)"
+        return True, "none (`voice-coach enroll` adapts the pocketsphinx model to your voice)"
     return True, (f"in use: {saved.prompts} recordings, made {saved.created} on the "
                   f"{saved.model} model")
