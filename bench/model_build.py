@@ -17,6 +17,8 @@ bench's "adapt" section.
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
 import json
 import random
 import shutil
@@ -39,6 +41,7 @@ CLIPS = 1500
 CLEAN_SHARE = 0.2
 REVERB_SHARE = 0.5
 OUT = ROOT / "voice_coach" / "data" / "acoustic" / "en-us-adapted"
+DEFAULT_REAL = ROOT.parent / "shared" / "audio" / "real_speech"
 # Accents as in the test split, but only voice variants the test split never uses.
 ACCENTS = ("en-us", "en-gb", "en", "en-029", "en-gb-scotland", "en-gb-x-rp", "en-us-nyc")
 VARIANTS = ("f3", "m3", "f2", "klatt", "klatt3", "klatt5", "klatt6", "Alex", "Alicia", "Adam",
@@ -93,22 +96,25 @@ def noise(kind: str, n: int, rng: np.random.Generator, voices: list[str]) -> np.
     return talkers
 
 
-def make_clip(i: int, text: str, voice: str, folder: Path) -> Path:
-    """One adaptation clip: render, pad, maybe reverberate, maybe mix noise; 16 kHz WAV."""
+def make_clip(i: int, text: str, voice: str, folder: Path, speech: np.ndarray | None = None,
+              clean: bool | None = None) -> Path:
+    """One adaptation clip: render (unless `speech` is given), pad, maybe reverberate, maybe
+    mix noise (never when `clean`); 16 kHz WAV."""
     rng = np.random.default_rng([SEED, i])
-    speech = espeak(text, voice, int(rng.integers(120, 200)), int(rng.integers(25, 75)))
+    if speech is None:
+        speech = espeak(text, voice, int(rng.integers(120, 200)), int(rng.integers(25, 75)))
     pad = np.zeros(int(0.3 * RATE), dtype=np.float32)
     x = np.concatenate([pad, speech, pad])
     path = folder / f"a{i:05d}.wav"
     write_wav(path, peak_normalize(x))
-    if rng.random() < REVERB_SHARE:
+    if rng.random() < REVERB_SHARE and not clean:
         wet = path.with_suffix(".rev.wav")
         subprocess.run(["sox", str(path), str(wet), "reverb", str(int(rng.integers(30, 90))),
                         "50", str(int(rng.integers(40, 100))), "trim", "0",
                         f"{x.size / RATE:.3f}"], check=True, capture_output=True)
         x = read_wav(wet)[0]
         wet.unlink()
-    if rng.random() >= CLEAN_SHARE:
+    if rng.random() >= CLEAN_SHARE and not clean:
         kind = str(rng.choice(["pink", "brown", "fan", "babble"]))
         snr = rng.uniform(0, 24)
         n = noise(kind, x.size, rng, adapt_voices()[:8])
@@ -121,7 +127,30 @@ def make_clip(i: int, text: str, voice: str, folder: Path) -> Path:
     return path
 
 
-def build(method: str, clips: int, work: Path) -> dict:
+def in_adaptation(speaker: str) -> bool:
+    """Half the real-speech speakers (by a hash of the name) may be adaptation data; the
+    benchmark scores real speech on the other half only."""
+    return hashlib.sha1(f"{SEED}:{speaker}".encode()).digest()[0] < 128
+
+
+def real_clips(folder: Path, copies: int, work: Path) -> list[tuple[Path, str]]:
+    """The Speech Commands clips (commands and single words) of the adaptation half of the
+    speakers, each clean once and `copies` - 1 times in generated noise and reverberation."""
+    with open(folder / "manifest.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["source"].startswith("speech-commands")
+                and in_adaptation(r["speaker"])]
+    out = []
+    for k, row in enumerate(rows):
+        speech = read_wav(folder / row["path"])[0]
+        for c in range(copies):
+            i = 100000 + k * copies + c
+            out.append((make_clip(i, row["said"], "", work, speech=speech,
+                                  clean=c == 0), row["said"].lower()))
+    return out
+
+
+def build(method: str, clips: int, work: Path, data: str = "synthetic", copies: int = 6,
+          real_dir: Path = DEFAULT_REAL) -> dict:
     from voice_coach.asr import adapt
     from voice_coach.asr.grammar import grammar_words
     from voice_coach.asr.pocketsphinx_engine import command_dict, extra_dict_path
@@ -131,19 +160,23 @@ def build(method: str, clips: int, work: Path) -> dict:
     tools = adapt.find_tools()
     rng = random.Random(SEED)
     voices = adapt_voices()
-    texts = sentences(rng, clips)
+    texts = sentences(rng, clips) if data != "real" else []
     chosen = [rng.choice(voices) for _ in texts]
     t0 = time.perf_counter()
     audio = work / "audio"
     audio.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(2) as pool:
         paths = list(pool.map(lambda a: make_clip(*a, audio),
-                              zip(range(clips), texts, chosen, strict=True)))
-    print(f"{clips} clips from {len(set(chosen))} voices in {time.perf_counter() - t0:.0f} s",
-          flush=True)
+                              zip(range(len(texts)), texts, chosen, strict=True)))
+    pairs = list(zip(paths, texts, strict=True))
+    if data != "synthetic":
+        pairs += real_clips(real_dir, copies, audio)
+    print(f"{len(pairs)} clips ({len(texts)} synthetic from {len(set(chosen))} voices) in "
+          f"{time.perf_counter() - t0:.0f} s", flush=True)
     grammar = Grammar.load(load_program(PROGRAM))
-    dictionary = command_dict(sorted(grammar_words(grammar)), extra_dict_path())
-    utts = [adapt.Utterance(p, adapt_words(t)) for p, t in zip(paths, texts, strict=True)]
+    words = set(grammar_words(grammar)) | {w for _, t in pairs for w in adapt_words(t).split()}
+    dictionary = command_dict(sorted(words), extra_dict_path())
+    utts = [adapt.Utterance(p, adapt_words(t)) for p, t in pairs]
     model = adapt.bundled_model()
     acc = adapt.collect_stats(utts, dictionary, work / "job", tools)
     out = work / "model"
@@ -161,7 +194,8 @@ def build(method: str, clips: int, work: Path) -> dict:
         shutil.copyfile(means, out / "means")
     if variances.parent != out:
         shutil.copyfile(variances, out / "variances")
-    return {"method": method, "clips": clips, "voices": sorted(set(chosen)), "seed": SEED,
+    return {"method": method, "data": data, "clips": len(pairs), "synthetic": len(texts),
+            "voices": sorted(set(chosen)), "seed": SEED,
             "seconds": round(time.perf_counter() - t0), "folder": str(out)}
 
 
@@ -176,9 +210,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--method", choices=("mllr", "map", "mllr+map"), default="mllr")
     ap.add_argument("--clips", type=int, default=CLIPS)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--data", choices=("synthetic", "real", "both"), default="synthetic",
+                    help="espeak-ng clips, the adaptation half of the real recordings "
+                         "(in noise), or both")
+    ap.add_argument("--copies", type=int, default=6, help="versions of each real clip")
+    ap.add_argument("--real-dir", type=Path, default=DEFAULT_REAL)
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vc-model-") as tmp:
-        info = build(args.method, args.clips, Path(tmp))
+        info = build(args.method, args.clips, Path(tmp), args.data, args.copies, args.real_dir)
         args.out.mkdir(parents=True, exist_ok=True)
         for name in ("means", "variances"):
             shutil.copyfile(Path(info["folder"]) / name, args.out / name)
