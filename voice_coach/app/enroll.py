@@ -189,7 +189,7 @@ def enroll(items: Sequence[tuple[np.ndarray, str, str]], tools: adapt.Tools,
     texts = [_words(text) for _, text, _ in items]
     words = sorted({w for t in texts for w in t.split()})
     try:
-        dictionary = command_dict(words, extra_dict_path())
+        dictionary = command_dict(words, [extra_dict_path()])
     except VoiceCoachError as exc:
         raise EnrolError(f"prompts.tsv: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="voice-coach-enrol-") as tmp:
