@@ -7,7 +7,7 @@ RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 ARGS       ?=
 
-.PHONY: run test bench lint deps test-deps clean
+.PHONY: run test bench model lint deps test-deps clean
 
 # running: system packages, the venv, the package and its runtime dependencies
 $(RUN_STAMP): pyproject.toml scripts/install-system-deps
@@ -40,6 +40,10 @@ test: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(PY) -m bench $(ARGS)
+
+# the acoustic model adapted to noisy, distant speech (needs sphinxtrain, sphinx_fe, sox)
+model: $(TEST_STAMP)
+	nice -n 10 $(PY) -m bench.model_build $(ARGS)
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check voice_coach tests bench

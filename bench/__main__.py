@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+import bench.adapt_bench  # noqa: F401  (registers the "adapt" section)
 import bench.asr_bench  # noqa: F401  (registers the "asr" section)
 import bench.echo_bench  # noqa: F401  (registers the "echo" section)
 import bench.grammar_bench  # noqa: F401  (registers the "grammar" section)

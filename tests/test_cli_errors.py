@@ -69,15 +69,15 @@ def test_devices_without_any_audio_device_fails_in_one_line(
 def test_doctor_without_a_sound_server_says_why_and_how_to_fix_it(
         no_sound_server: dict[str, str]) -> None:
     result = voice_coach("doctor", env=no_sound_server)
-    assert one_line_error(result) == "voice-coach: 2 of 8 checks failed: audio output, microphone"
+    assert one_line_error(result) == "voice-coach: 2 of 9 checks failed: audio output, microphone"
     lines = result.stdout.splitlines()
-    assert len(lines) == 8  # one line per check, fix included
+    assert len(lines) == 9  # one line per check, fix included
     output, mic = (next(x for x in lines if name in x) for name in ("audio output", "microphone"))
     assert output.startswith("✗ audio output: no sound server or audio device; fix: start "
                              "PulseAudio/PipeWire or plug in a USB or Bluetooth speaker")
     assert mic.startswith("✗ microphone: no sound server or audio device; fix: start "
                           "PulseAudio/PipeWire or plug in a USB mic")
-    assert sum(x.startswith("✓") for x in lines) == 6
+    assert sum(x.startswith("✓") for x in lines) == 7
 
 
 def test_say_without_a_sound_server_fails_in_one_line(no_sound_server: dict[str, str]) -> None:

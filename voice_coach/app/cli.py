@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voice_coach import __version__
+from voice_coach.app.enroll import add_parser as add_enroll_parser
 from voice_coach.app.settings import ENGINES
 from voice_coach.asr import SPEECH_ENGINES, WAKE_WORDS
 from voice_coach.errors import VoiceCoachError
@@ -361,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
                           choices=["list", "show", "check", "new"])
     programs.add_argument("target", nargs="?")
     programs.set_defaults(func=cmd_programs)
+    add_enroll_parser(sub)
     return ap
 
 

@@ -145,6 +145,13 @@ def check_echo(settings: Settings) -> Check:
                  "" if erle >= MIN_ERLE_DB else f".venv/bin/{INSTALL} --force-reinstall")
 
 
+def check_enrolment() -> Check:
+    from voice_coach.app.enroll import enrolment_state
+
+    ok, detail = enrolment_state()
+    return Check("voice enrolment", ok, detail, "" if ok else "voice-coach enroll --forget")
+
+
 def check_dir(name: str, path: Path) -> Check:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -168,7 +175,7 @@ def run_checks(settings: Settings) -> list[Check]:
     checks: list[Callable[[], Check]] = [
         lambda: check_output(settings), lambda: check_input(settings),
         lambda: check_tts(settings), lambda: check_engine(settings),
-        lambda: check_wake_word(settings), lambda: check_echo(settings),
+        lambda: check_wake_word(settings), lambda: check_echo(settings), check_enrolment,
         lambda: check_dir("data", user_data_dir()),
         lambda: check_dir("cache", Path(user_cache_dir("voice-coach"))),
     ]

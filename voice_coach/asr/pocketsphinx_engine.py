@@ -141,12 +141,19 @@ class PocketsphinxEngine:
 
     def __init__(self, grammar: Grammar | None = None, *, fsm: Fsm | None = None,
                  extra_dict: Path | None = None, denoise: bool = False,
-                 phone_loop: bool | None = None, search: str = "lm") -> None:
+                 phone_loop: bool | None = None, search: str = "lm",
+                 acoustic: dict[str, str] | None = None) -> None:
+        """`acoustic`: extra acoustic-model settings ({"mllr": file}, {"mean": f, "var": f});
+        None loads the trainee's enrolment if there is one (`voice_coach.asr.enrolment`)."""
         if search not in ("lm", "fsg"):
             raise ValueError(f"unknown search '{search}'")
         self.search = search
         # the coach's own extra words, then the grammar folder's (`words.dict` beside its YAML)
         dicts = [extra_dict or extra_dict_path(), *(grammar.dictionaries if grammar else ())]
+        if acoustic is None:
+            from voice_coach.asr.enrolment import acoustic_config
+
+            acoustic = acoustic_config()
         if search == "lm":
             if grammar is None:
                 raise ValueError("the language-model search needs the grammar")
@@ -165,9 +172,10 @@ class PocketsphinxEngine:
                 assert grammar is not None
                 arpa = arpa_for(grammar, lm_cache_dir())
                 self.decoder = pocketsphinx.Decoder(lm=str(arpa), dict=str(words_dict),
-                                                    **_quiet(), **LM_CONFIG)
+                                                    **_quiet(), **LM_CONFIG, **acoustic)
             else:
-                self.decoder = pocketsphinx.Decoder(lm=None, **_quiet(), **GRAMMAR_CONFIG)
+                self.decoder = pocketsphinx.Decoder(lm=None, **_quiet(), **GRAMMAR_CONFIG,
+                                                    **acoustic)
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"pocketsphinx could not start: {exc}") from None
         self._add_words(words, dicts)
@@ -182,7 +190,7 @@ class PocketsphinxEngine:
         if phone_loop is not False:  # the confidence needs its reference score
             self.phones = pocketsphinx.Decoder(
                 lm=None, allphone=pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"),
-                **_quiet(), **PHONE_CONFIG)
+                **_quiet(), **PHONE_CONFIG, **acoustic)
             self._phone_cmn = self.phones.get_cmn()
         self.denoiser = None
         if denoise:
