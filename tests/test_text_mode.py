@@ -86,6 +86,7 @@ def test_signal_mid_rest_exits_quietly_within_a_second_with_progress_kept(sig: i
     proc.stdin.write("go\ndone\n")
     proc.stdin.flush()
     said = read_until(proc, "Rest forty five seconds")
+    time.sleep(1.0)  # the state is saved just after the line is printed
     sent = time.monotonic()
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=5)
