@@ -6,6 +6,8 @@ Found by walking the real coach through the program, not by keeping a second lis
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from voice_coach.core.coach import CHECK_FIRST, SURE, Coach
 from voice_coach.core.counter import COUNT_TIMER
 from voice_coach.core.events import Event, Heard, Intent, Say, Started, TimerFired
@@ -18,16 +20,23 @@ QUESTIONS = ("cue", "mistakes", "why", "squat_vs_hinge", "help", "time_left", "c
              "what_now", "restart_drill", "next_step", "previous_step")
 
 
-def spoken_lines(program: Program) -> list[str]:
-    """Sentences in the order first said, without repeats."""
-    coach = Coach(program)
-    said: dict[str, None] = {}
-    now = 0.0
+def _recorder(coach: Coach, said: dict[str, None]) -> Callable[[Event], None]:
+    """Feed an event to the coach, keeping every sentence it says (in order, once)."""
 
     def feed(event: Event) -> None:
         for command in coach.handle(event):
             if isinstance(command, Say):
                 said[command.text] = None
+
+    return feed
+
+
+def spoken_lines(program: Program) -> list[str]:
+    """Sentences in the order first said, without repeats."""
+    coach = Coach(program)
+    said: dict[str, None] = {}
+    now = 0.0
+    feed = _recorder(coach, said)
 
     def hear(name: str, **slots: object) -> None:
         feed(Heard(Intent(name, slots), now))
@@ -83,11 +92,7 @@ def returning_lines(program: Program) -> list[str]:
     coach = Coach(program, past=past)
     said: dict[str, None] = {}
     now = 0.0
-
-    def feed(event: Event) -> None:
-        for command in coach.handle(event):
-            if isinstance(command, Say):
-                said[command.text] = None
+    feed = _recorder(coach, said)
 
     feed(Started(now))
     for answer in ("no", "yes", "tell_me_more", "why", "stop_counting"):
