@@ -84,8 +84,24 @@ def own_voice_actions(far: np.ndarray, engine: PocketsphinxEngine, parser: Inten
             "cancelled": cancelled.intents}
 
 
+LIVE_COMMANDS = {"what's the cue": "cue", "repeat that": "repeat", "give me a tip": "cue"}
+
+
+def _answered(coach: Any, intent: str, since: float, wait: float = 6.0) -> bool:
+    """Whether the coach acted on `intent` within `wait` s of `since`."""
+    deadline = since + wait
+    while time.monotonic() < deadline:
+        if any(t >= since and line.startswith("heard:") and line.endswith(f"-> {intent}")
+               for t, line in list(coach.lines)):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def live(folder: Path) -> dict[str, Any]:
-    """A session on the echo path: the user asks for long answers; what else did it act on?"""
+    """A session on the echo path. The same commands are said in silence and over the coach
+    (1.5 s into its list of drills); then the user asks for long answers: what else did it
+    act on?"""
     from tests.echo_path import EchoPath
     from tests.live_coach import CoachProcess, render_user, wait_until_quiet
     from tests.pulse import PulseAudio, PulseUnavailable
@@ -94,17 +110,31 @@ def live(folder: Path) -> dict[str, Any]:
         pa = PulseAudio().start()
     except PulseUnavailable as exc:
         return {"skipped": str(exc)}
+    silence = over = 0
     try:
         with EchoPath(pa, delay=0.05, gain_db=-10.0) as path:
             coach = CoachProcess(folder / "data", "--time-scale", "10",
                                  env={"VOICE_COACH_ECHO_CANCEL": "on"})
             coach.wait_for(r"^coach: Step one", timeout=60)
             asked: list[tuple[float, float]] = []
-            for text in ("list drills", "common mistakes", "list drills"):
-                wait_until_quiet(pa, timeout=90)
+
+            def ask(text: str) -> float:
                 start = time.monotonic()
                 pa.play_into_room(render_user(text, folder))
                 asked.append((start, time.monotonic() + 1.0))
+                return start
+
+            for text, intent in LIVE_COMMANDS.items():
+                wait_until_quiet(pa, timeout=90)
+                silence += _answered(coach, intent, ask(text))
+            for text, intent in LIVE_COMMANDS.items():
+                wait_until_quiet(pa, timeout=90)
+                coach.wait_for(r"^coach: ", after=ask("list drills"), timeout=10)
+                time.sleep(1.5)
+                over += _answered(coach, intent, ask(text))
+            for text in ("list drills", "common mistakes", "list drills"):
+                wait_until_quiet(pa, timeout=90)
+                ask(text)
             wait_until_quiet(pa, timeout=90)
             err = coach.stop()
             plumbing = path.plumbing
@@ -114,8 +144,11 @@ def live(folder: Path) -> dict[str, Any]:
              if line.startswith("heard:") and not line.endswith(")")]
     own = [line for t, line in acted if not any(a <= t <= b for a, b in asked)]
     found = re.search(r"removed (-?[\d.]+) dB", err)
+    short = re.search(r"ran short of sound (\d+) times", err)
     return {"erle_db": float(found.group(1)) if found else None, "own_voice_actions": own,
             "user_actions": len(acted) - len(own), "asked": len(asked),
+            "in_silence": silence, "over_the_coach": over, "n": len(LIVE_COMMANDS),
+            "heard": coach.heard(), "speaker_underruns": int(short.group(1)) if short else 0,
             "path_plumbing_ms": round(plumbing * 1000, 1)}
 
 
@@ -147,6 +180,10 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     else:
         table.add_row("live: the running coach's ERLE", f"{lv['erle_db']} dB", "")
         table.add_row("live: actions from its own voice", str(len(lv["own_voice_actions"])), "0")
+        table.add_row("live: speaker underruns over the session", str(lv["speaker_underruns"]), "")
+        table.add_row("live: commands acted on, in silence / over the coach",
+                      f"{lv['in_silence']}/{lv['n']} / {lv['over_the_coach']}/{lv['n']}",
+                      "≥ 90 % of silence")
     console.print(table)
     return {"erle_db": {k: round(v[0], 1) for k, v in rows.items()}, "cpu_rtf": round(cpu, 4),
             "accuracy": acc, "own_voice": own, "live": lv}

@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import queue
-import signal
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from voice_coach.adapters.mixer import SpeechQueue
 from voice_coach.core.events import Priority
 from voice_coach.pcm import resample
 from voice_coach.ports import Synthesizer
+from voice_coach.workers import sigint_ignored
 
 SPEECH_PEAK = 0.5  # utterances are normalised to -6 dBFS, leaving headroom for volume steps
 LINGER = 0.3  # `speaking` stays true this long after the last sound (room echo, mic lag)
@@ -62,7 +62,7 @@ class Speaker:
         self._sd = load_sounddevice()
         self._owns_synth = synth is None
         if synth is None:
-            with _sigint_ignored():  # inherited by the speech worker process it starts
+            with sigint_ignored():  # inherited by the speech worker process it starts
                 synth = tts.Pyttsx3Synthesizer()
         self.synth = synth
         self.device = device
@@ -384,20 +384,6 @@ class Speaker:
         if key not in self._warned:
             self._warned.add(key)
             print(f"voice-coach: {message}", file=sys.stderr, flush=True)
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ctrl-C at a terminal signals the whole foreground process group: a helper process
-    started in here keeps ignoring it instead of dying with a traceback of its own."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
 
 
 def _load_earcons(folder: Path | None) -> dict[str, tuple[np.ndarray, int]]:

@@ -142,12 +142,15 @@ def run_live_audio(settings: Settings, program: Program, parser: IntentParser, l
     from voice_coach.adapters.devices import SpeakerError
     from voice_coach.adapters.mic import MicError
     from voice_coach.app.live import run_live
+    from voice_coach.asr.worker import EngineProcess
 
-    try:
-        runtime = run_live(settings, _open_engine(settings, parser), program, parser, log,
-                           saved, wait, past)
-    except (MicError, SpeakerError) as exc:
-        raise VoiceCoachError(f"{exc} (or type instead: voice-coach run --text)") from None
+    # decoding in its own process keeps the audio callbacks on time (see asr.worker)
+    with EngineProcess(settings.engine, parser.grammar, settings.model or None,
+                       settings.denoise) as engine:
+        try:
+            runtime = run_live(settings, engine, program, parser, log, saved, wait, past)
+        except (MicError, SpeakerError) as exc:
+            raise VoiceCoachError(f"{exc} (or type instead: voice-coach run --text)") from None
     return runtime.finished
 
 

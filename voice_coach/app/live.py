@@ -276,6 +276,9 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
         return runtime
     finally:  # the devices, with a deadline; the speech worker process ends with this one
         close_within(mic.close, *([speaker.release] if speaker is not None else []))
+        if speaker is not None and speaker.underruns:
+            print(f"voice-coach: the speaker ran short of sound {speaker.underruns} times "
+                  "(heard as crackles)", file=sys.stderr, flush=True)
         if canceller is not None and canceller.erle_db is not None:
             print(f"voice-coach: echo cancellation removed {canceller.erle_db:.1f} dB of the "
                   "coach's voice", file=sys.stderr, flush=True)
