@@ -396,3 +396,35 @@ def test_the_listener_wants_a_surer_hearing_for_what_makes_no_sense_now(
     session.hear("set_done")
     assert session.phase == Phase.REST
     assert judge("skip the rest", 0.9) == "accepted"
+
+
+def test_a_command_said_again_after_sorry_is_acted_on(engine: PocketsphinxEngine,
+                                                      parser: IntentParser) -> None:
+    """Unsure twice running about the same command: the second hearing acts. A different
+    command, a long gap or something surely heard in between starts the count again."""
+    from voice_coach.asr.base import Hypothesis
+    from voice_coach.asr.endpoint import Utterance
+    from voice_coach.asr.listener import REPEAT_WINDOW, Listener
+
+    listener = Listener(engine, parser)
+
+    def hear(text: str, confidence: float, at: float) -> str:
+        utt = Utterance(np.zeros(0, dtype=np.int16), at, at + 1.0, "early",
+                        [Hypothesis(text, 0.0, {"confidence": confidence})])
+        verdict = listener.hear(utt)
+        assert (verdict.intent is not None) == (verdict.reason in ("accepted", "said again"))
+        return verdict.reason
+
+    assert hear("next step", 0.7, 0.0) == "unsure"
+    assert hear("next step", 0.8, 4.0) == "said again"
+    assert hear("next step", 0.7, 8.0) == "unsure"  # a new count after acting
+    assert hear("what's the cue", 0.7, 10.0) == "unsure"  # not what was unsure before
+    assert hear("next step", 0.7, 12.0) == "unsure"
+    assert hear("next step", 0.7, 13.0 + REPEAT_WINDOW + 0.5) == "unsure"  # too long after
+    assert hear("rest thirty seconds", 0.7, 40.0) == "unsure"
+    assert hear("rest forty seconds", 0.7, 42.0) == "unsure"  # another amount: not a repeat
+    assert hear("what's the cue", 0.7, 50.0) == "unsure"
+    assert hear("hello there", 0.9, 51.0) == "rejected"  # not a command in between
+    assert hear("what's the cue", 0.7, 52.0) == "unsure"
+    assert hear("what's the cue", 0.3, 53.0) == "rejected"  # too unsure to count
+    assert hear("what's the cue", 0.7, 54.0) == "unsure"
