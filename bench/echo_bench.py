@@ -98,7 +98,7 @@ def _answered(coach: Any, intent: str, since: float, wait: float = 6.0) -> bool:
     return False
 
 
-def live(folder: Path) -> dict[str, Any]:
+def live(folder: Path, cancel: bool) -> dict[str, Any]:
     """A session on the echo path. The same commands are said in silence and over the coach
     (1.5 s into its list of drills); then the user asks for long answers: what else did it
     act on?"""
@@ -111,25 +111,27 @@ def live(folder: Path) -> dict[str, Any]:
     except PulseUnavailable as exc:
         return {"skipped": str(exc)}
     silence = over = 0
+    asked: list[tuple[float, float]] = []
+
+    def ask(text: str) -> float:
+        start = time.monotonic()
+        pa.play_into_room(render_user(text, folder))
+        asked.append((start, time.monotonic() + 1.0))
+        return start
+
     try:
         with EchoPath(pa, delay=0.05, gain_db=-10.0) as path:
-            coach = CoachProcess(folder / "data", "--time-scale", "10",
-                                 env={"VOICE_COACH_ECHO_CANCEL": "on"})
+            coach = CoachProcess(folder / f"data-{cancel}", "--time-scale", "10",
+                                 env={"VOICE_COACH_ECHO_CANCEL": "on" if cancel else "off"})
             coach.wait_for(r"^coach: Step one", timeout=60)
-            asked: list[tuple[float, float]] = []
-
-            def ask(text: str) -> float:
-                start = time.monotonic()
-                pa.play_into_room(render_user(text, folder))
-                asked.append((start, time.monotonic() + 1.0))
-                return start
-
             for text, intent in LIVE_COMMANDS.items():
                 wait_until_quiet(pa, timeout=90)
                 silence += _answered(coach, intent, ask(text))
             for text, intent in LIVE_COMMANDS.items():
-                wait_until_quiet(pa, timeout=90)
-                coach.wait_for(r"^coach: ", after=ask("list drills"), timeout=10)
+                for _ in range(3):  # until the coach is reading its list
+                    wait_until_quiet(pa, timeout=90)
+                    if _answered(coach, "list_drills", ask("list drills")):
+                        break
                 time.sleep(1.5)
                 over += _answered(coach, intent, ask(text))
             for text in ("list drills", "common mistakes", "list drills"):
@@ -161,7 +163,8 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     rows = {f"{int(d * 1000)} ms": erle(far, d) for d in (0.02, 0.05, 0.08)}
     acc = accuracy(far, folder, engine, parser, args.quick)
     own = own_voice_actions(far, engine, parser)
-    lv = {"skipped": "--quick"} if args.quick else live(folder)
+    lives = {} if args.quick else {"cancelled": live(folder, True),
+                                   "not cancelled": live(folder, False)}
     table = Table("measure", "value", "target")
     for delay, (db, _) in rows.items():
         table.add_row(f"ERLE, rendered room, {delay}", f"{db:.1f} dB", "")
@@ -175,15 +178,20 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                       "≥ 90 % of silence" if "cancelled" in name else "")
     table.add_row(f"own voice, {own['seconds']} s of coach speech: actions",
                   f"{len(own['cancelled'])} cancelled / {len(own['raw'])} raw", "0")
-    if "skipped" in lv:
-        table.add_row("live session on the echo path", f"skipped ({lv['skipped']})", "")
-    else:
-        table.add_row("live: the running coach's ERLE", f"{lv['erle_db']} dB", "")
-        table.add_row("live: actions from its own voice", str(len(lv["own_voice_actions"])), "0")
-        table.add_row("live: speaker underruns over the session", str(lv["speaker_underruns"]), "")
-        table.add_row("live: commands acted on, in silence / over the coach",
+    if not lives:
+        table.add_row("live sessions on the echo path", "skipped (--quick)", "")
+    for name, lv in lives.items():
+        if "skipped" in lv:
+            table.add_row(f"live, {name}", f"skipped ({lv['skipped']})", "")
+            continue
+        if lv["erle_db"] is not None:
+            table.add_row("live: the running coach's ERLE", f"{lv['erle_db']} dB", "")
+        table.add_row(f"live, {name}: actions from its own voice",
+                      str(len(lv["own_voice_actions"])), "0")
+        table.add_row(f"live, {name}: speaker underruns", str(lv["speaker_underruns"]), "")
+        table.add_row(f"live, {name}: commands acted on, in silence / over the coach",
                       f"{lv['in_silence']}/{lv['n']} / {lv['over_the_coach']}/{lv['n']}",
-                      "≥ 90 % of silence")
+                      "≥ 90 % of silence" if name == "cancelled" else "")
     console.print(table)
     return {"erle_db": {k: round(v[0], 1) for k, v in rows.items()}, "cpu_rtf": round(cpu, 4),
-            "accuracy": acc, "own_voice": own, "live": lv}
+            "accuracy": acc, "own_voice": own, "live": lives}

@@ -37,6 +37,7 @@ from voice_coach.pcm import resample
 DATA = Path(__file__).parent / "data"
 ROOM_IR = DATA / "echo" / "room_ir.wav"
 CHUNK = 160  # 10 ms
+CUSHION_MS = 50  # what the room's player holds: it outlasts most of the pump's stalls
 
 
 def load_16k(path: Path) -> np.ndarray:
@@ -98,10 +99,12 @@ class EchoPath:
     def start(self) -> EchoPath:
         if self.mic is not None:  # before the player: a recorder started on a monitor that
             self.mic.start(self.pulse.env)  # is already playing heard only silence here
-        raw = ["--raw", "--format=s16le", f"--rate={RATE}", "--channels=1", "--latency-msec=10"]
-        self._rec = self._spawn(["parecord", f"--device={self.pulse.speaker}.monitor", *raw],
+        raw = ["--raw", "--format=s16le", f"--rate={RATE}", "--channels=1"]
+        self._rec = self._spawn(["parecord", f"--device={self.pulse.speaker}.monitor", *raw,
+                                 "--latency-msec=10"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self._play = self._spawn(["pacat", "--playback", f"--device={self.pulse.room}", *raw],
+        self._play = self._spawn(["pacat", "--playback", f"--device={self.pulse.room}", *raw,
+                                  f"--latency-msec={CUSHION_MS * 2}"],
                                  stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._running = True
         self._thread = threading.Thread(target=self._pump, name="echo-path", daemon=True)
@@ -113,9 +116,13 @@ class EchoPath:
     def _pump(self) -> None:
         assert self._rec.stdout is not None and self._play.stdin is not None
         fd = self._rec.stdout.fileno()
-        # a head start: a player fed at exactly the rate it plays never refills its buffer
-        # after an underrun, and PulseAudio holds an empty stream until it has
-        self._play.stdin.write(bytes(2 * RATE // 25))
+        # A head start: the player is fed at exactly the rate it plays, so whatever it holds
+        # now it holds for good. An underrun (the pump held up on a busy machine) would add
+        # its length to the echo's delay for the rest of the run (measured with a 40 ms head
+        # start and the player's latency at 10 ms: 170 ms growing to over a second in 20 s),
+        # which no room does. With this cushion the delay held at 52 ms with one 20 ms step
+        # in 60 s, and the coach's reference stayed aligned with it to the sample.
+        self._play.stdin.write(bytes(2 * RATE * CUSHION_MS // 1000))
         pending = b""
         delayed = np.zeros(0)
         while self._running:

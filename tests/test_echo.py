@@ -138,6 +138,27 @@ def test_a_command_over_the_coach_keeps_its_words_once_cancelled(
 
 @needs_espeak
 @pytest.mark.audio
+def test_a_user_talking_over_the_coach_does_not_make_cancelling_look_broken(
+        far: np.ndarray, renders: Path) -> None:
+    """The user's voice must pass the canceller, so their blocks read as little cancelled;
+    the canceller still counts as working, or their command would be judged as self-hearing.
+    """
+    mic = echo_of(far, 0.05, -10.0)
+    user = render("can you tell me how much time is left in this rest", renders, voice="en-gb")
+    start = int(12.0 * RATE)
+    mic[start:start + len(user)] += user / np.max(np.abs(user)) * 10 ** (-16 / 20)
+    mic16 = as_int16(np.clip(mic, -1, 1))
+    canceller = EchoCanceller()
+    end = start + len(user)
+    for i in range(0, end - BLOCK + 1, BLOCK):
+        canceller.cancel(mic16[i:i + BLOCK], far[i:i + BLOCK])
+    print(f"running figure at the end of the user's words: {canceller.erle_db:.1f} dB")
+    assert len(user) > 2 * RATE  # a long request: most of the recent window is double talk
+    assert canceller.effective
+
+
+@needs_espeak
+@pytest.mark.audio
 def test_a_canceller_that_lost_track_of_the_speaker_is_not_effective(far: np.ndarray) -> None:
     """A reference that comes later than its echo (the time stamps went wrong) cannot be
     cancelled: the running figure shows it, and the coach keeps to barge-in words."""

@@ -23,7 +23,7 @@ RESYNC = 0.02  # a block stamped further than this from where the stream left of
 ACTIVE_RMS = 0.003  # reference blocks quieter than this (-50 dBFS) carry no echo to measure
 ERLE_WINDOW = 1000  # blocks kept for the running figure (30 s of coach speech)
 RECENT = 100  # the last 3 s of coach speech decide whether cancelling is working now
-EFFECTIVE_DB = 15.0  # removing at least this much, the coach's voice no longer reads as words
+EFFECTIVE_DB = 10.0  # the median block's figure when working (lost track: 2 dB; see below)
 INSTALL = "pip install 'pywebrtc-audio>=0.2,<0.3'"
 
 
@@ -148,6 +148,13 @@ class EchoCanceller:
     `erle_db` is the echo return loss enhancement of the running canceller: mic energy in over
     energy out, summed over the recent blocks in which the coach was audible. (A user talking
     over the coach counts against it: the figure errs low.)
+
+    `effective` asks whether it is working now, by the median of the per-block figures over
+    the last 3 s of coach speech: a user talking over the coach makes their own blocks read
+    low (their voice is let through, as it should be), but not the median unless they talk
+    most of the time. Measured on the rendered room (sum / median): working 38.8 / 51.8 dB,
+    with a user talking over 2.7 s of it 6.7 / 23.6, with noise at -50 dBFS (which no canceller
+    removes) 16.1 / 13.9; a reference 0.1 s or 0.6 s late (lost track) 1.9 / 2.0 and 0.8 / 0.9.
     """
 
     name = "webrtc (in-process)"
@@ -189,8 +196,10 @@ class EchoCanceller:
         Until it is, the coach must not take what the mic hears while it talks for the user:
         a canceller that lost track of the speaker (the process stalled, a device changed)
         removes next to nothing."""
-        recent = self._erle(RECENT)
-        return recent is not None and recent >= EFFECTIVE_DB
+        if len(self._energy) < 50:
+            return False
+        energy = np.maximum(np.asarray(self._energy)[-RECENT:], 1.0)
+        return 10.0 * float(np.median(np.log10(energy[:, 0] / energy[:, 1]))) >= EFFECTIVE_DB
 
 
 # ---- a self-test on a simulated room, for `doctor`
