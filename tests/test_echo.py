@@ -197,6 +197,24 @@ def test_every_intent_counts_over_the_coach_only_while_cancelling_works(
     assert verdict.intent is not None and verdict.intent.name == "stop"
 
 
+def test_a_command_half_heard_over_the_coach_gets_a_sorry_only_while_cancelling_works(
+        engine: PocketsphinxEngine, parser: IntentParser) -> None:
+    from voice_coach.asr.base import Hypothesis
+
+    working = {"now": False}
+    listener = Listener(engine, parser, is_speaking=lambda: True,
+                        echo_cancelled=lambda: working["now"])
+
+    def judge(text: str, confidence: float) -> str:
+        hyps = [Hypothesis(text, 0.0, {"confidence": confidence})]
+        return listener.judge(np.zeros(0, dtype=np.int16), hypotheses=hyps).reason
+
+    assert judge("what's the cue", 0.7) == "rejected"  # it may be the coach's own echo
+    working["now"] = True
+    assert judge("what's the cue", 0.7) == "unsure"
+    assert judge("what's the cue", 0.3) == "rejected"
+
+
 # ---- ducking
 
 
@@ -233,3 +251,39 @@ def test_doctor_says_whether_cancelling_is_on_and_how_much_it_removes() -> None:
     assert on.ok and on.detail.startswith("on") and " dB " in on.detail
     off = check_echo(Settings(echo_cancel=False))
     assert off.ok and off.detail.startswith("off")
+
+
+def test_talking_over_the_coach_ducks_it_then_cuts_or_carries_on() -> None:
+    """The barge-in rule between the listener's verdicts and the speaker."""
+    from voice_coach.app.live import BargeIn
+    from voice_coach.asr.listener import Verdict
+    from voice_coach.core.events import Intent
+
+    class SpeakerLog:  # the speaker's side of the rule: what it was told
+        speaking = True
+
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def duck(self, on: bool = True) -> None:
+            self.calls.append("duck" if on else "full")
+
+        def stop_speaking(self) -> None:
+            self.calls.append("stop")
+
+    class Working:
+        effective = True
+
+    def over_the_coach(intent: str | None, reason: str) -> list[str]:
+        speaker = SpeakerLog()
+        barge = BargeIn(speaker, Working())  # type: ignore[arg-type]
+        barge.speech_started()
+        barge.judged(Verdict(Intent(intent) if intent else None, "", 0.9, reason, 0.1))
+        return speaker.calls
+
+    assert over_the_coach("cue", "accepted") == ["duck", "stop", "full"]
+    assert over_the_coach(None, "unsure") == ["duck", "stop", "full"]  # then "sorry?"
+    assert over_the_coach(None, "rejected") == ["duck", "full"]
+    assert over_the_coach("louder", "accepted") == ["duck", "full"]
+    Working.effective = False  # without cancelling the mic may be hearing the coach itself
+    assert over_the_coach(None, "unsure") == []

@@ -122,8 +122,10 @@ CARRY_ON = frozenset({"louder", "quieter", "slower", "faster"})
 class BargeIn:
     """The user talks over the coach (only while echo cancellation is working: without it the
     mic would take the coach's own voice for a user). The coach ducks the moment speech
-    starts; once the words are judged, a command cuts it short so the answer comes now, and
-    anything else (or a change of volume or pace) lets it carry on at full voice."""
+    starts; once the words are judged, a command cuts it short so the answer comes now, so
+    does a command it is unsure of (it asks "sorry?" as a person would, and a command said
+    again is acted on); anything else (or a change of volume or pace) lets it carry on at full
+    voice."""
 
     def __init__(self, speaker: Speaker, canceller: EchoCanceller) -> None:
         self.speaker, self.canceller = speaker, canceller
@@ -138,7 +140,8 @@ class BargeIn:
         if not self.ducked:
             return
         self.ducked = False
-        if verdict.intent is not None and verdict.intent.name not in CARRY_ON:
+        if verdict.reason == "unsure" or \
+                verdict.intent is not None and verdict.intent.name not in CARRY_ON:
             self.speaker.stop_speaking()
         self.speaker.duck(False)
 

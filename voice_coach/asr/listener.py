@@ -3,7 +3,8 @@
 While the coach is talking its own voice reaches the mic, so only barge-in intents ("stop",
 "pause", "quieter") are accepted then, unless echo cancellation is removing that voice from
 what the mic hears: then every intent counts while it talks. A command that came close to the
-accepting confidence is "unsure": the coach may ask "sorry?" (never while it talks). A command
+accepting confidence is "unsure": the coach may ask "sorry?" (while it talks, only when its
+voice is being cancelled: otherwise it could be asking its own echo). A command
 that makes no sense at this moment (skip rest during a set, yes when nothing was asked) needs a
 surer hearing: measured on the bench's decodes, this removed the one real false action left
 (1/322 -> 0/322 outside the setup phase) and lost no command that made sense in the phase. In
@@ -116,7 +117,8 @@ class Listener:
             rec = recognize_samples(samples, self.engine, self.parser)
         intent = rec.intent
         if intent is None:
-            unsure = rec.reason == UNSURE and not speaking
+            # a "sorry?" only where every intent counts (the coach quiet, or its voice cancelled)
+            unsure = rec.reason == UNSURE and not barge_in_only
             return Verdict(None, rec.text, rec.confidence, "unsure" if unsure else "rejected",
                            rec.seconds)
         if barge_in_only and intent.name not in BARGE_IN:
