@@ -7,6 +7,7 @@ and a half), feeding a loop of real commands, and samples RSS and threads from /
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import subprocess
@@ -33,6 +34,25 @@ def proc_memory(pid: int, field: str = "VmRSS") -> tuple[float, int]:
     status = Path(f"/proc/{pid}/status").read_text()
     mb = int(re.search(rf"{field}:\s+(\d+)", status).group(1)) / 1024
     return mb, int(re.search(r"Threads:\s+(\d+)", status).group(1))
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and theirs (helper processes: speech, recognition)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            out += [int(child), *descendants(int(child))]
+    return out
+
+
+def family_memory(pid: int, field: str = "VmHWM") -> tuple[float, int, int]:
+    """(MB summed over a process and its helpers, its own threads, helper processes)."""
+    mb, threads = proc_memory(pid, field)
+    helpers = descendants(pid)
+    for child in helpers:
+        with contextlib.suppress(OSError, AttributeError):  # ended meanwhile
+            mb += proc_memory(child, field)[0]
+    return mb, threads, len(helpers)
 
 
 @section("soak", "Soak: 8 hours of session time, time-scaled", default=False)
