@@ -12,7 +12,7 @@ from audio_util import espeak_available, mix, noise_burst, noise_files, pad, ren
 
 from voice_coach.asr.audio_file import load_wav, save_wav
 from voice_coach.asr.base import EngineError
-from voice_coach.asr.endpoint import barge_in_finisher, split_utterances
+from voice_coach.asr.endpoint import StreamingEndpointer, barge_in_finisher, split_utterances
 from voice_coach.asr.engines import open_engine
 from voice_coach.asr.fsm import to_fsm
 from voice_coach.asr.grammar import grammar_words, phrases, to_jsgf, word_grammar
@@ -265,6 +265,29 @@ def test_endpointer_finds_padded_utterances(engine: PocketsphinxEngine,
         assert abs(utts[1].start - (2.2 + len(a) / 16000)) < 0.35
         texts = [u.hypotheses[0].text for u in utts]
         assert [parser.parse(t).name for t in texts] == ["next_drill", "time_left"], texts
+
+
+def test_endpointer_says_when_words_are_heard_not_when_noise_starts(
+        engine: PocketsphinxEngine, renders: Path) -> None:
+    """The barge-in hook (the coach ducks) fires once per utterance, when the partial has
+    words; a burst of noise the voice detector takes for speech decodes as none."""
+    rng = np.random.default_rng(7)
+    room = lambda s: rng.normal(0, 3, int(s * 16000)).astype(np.int16)  # noqa: E731
+    burst = noise_burst(0.6, rng, "pink")
+    said = render("how much time is left", renders, "en-us+klatt4", 150)
+    stream = np.concatenate([room(1.0), burst, room(1.2), said, room(1.0)])
+    told: list[int] = []
+    ep = StreamingEndpointer(engine, on_words=lambda: told.append(len(ep._speech)))
+    utts: list = []
+    for i in range(0, len(stream), 480):
+        utts += ep.feed(stream[i:i + 480])
+    assert [u.hypotheses[0].text if u.hypotheses else "" for u in utts][-1].startswith("how")
+    assert len(utts) == 2 and utts[0].hypotheses == []  # the burst: an utterance, no words
+    assert len(told) == 1 and told[0] > 1  # once, for the words, a few frames into them
+    plain = StreamingEndpointer(on_words=lambda: told.append(-1))  # no engine: at the start
+    for i in range(0, len(stream), 480):
+        plain.feed(stream[i:i + 480])
+    assert told.count(-1) == 2
 
 
 def test_endpointer_cuts_long_speech_and_finishes_early(engine: PocketsphinxEngine,

@@ -277,7 +277,7 @@ def test_talking_over_the_coach_ducks_it_then_cuts_or_carries_on() -> None:
     def over_the_coach(intent: str | None, reason: str) -> list[str]:
         speaker = SpeakerLog()
         barge = BargeIn(speaker, Working())  # type: ignore[arg-type]
-        barge.speech_started()
+        barge.words_started()
         barge.judged(Verdict(Intent(intent) if intent else None, "", 0.9, reason, 0.1))
         return speaker.calls
 

@@ -121,17 +121,17 @@ CARRY_ON = frozenset({"louder", "quieter", "slower", "faster"})
 
 class BargeIn:
     """The user talks over the coach (only while echo cancellation is working: without it the
-    mic would take the coach's own voice for a user). The coach ducks the moment speech
-    starts; once the words are judged, a command cuts it short so the answer comes now, so
-    does a command it is unsure of (it asks "sorry?" as a person would, and a command said
-    again is acted on); anything else (or a change of volume or pace) lets it carry on at full
-    voice."""
+    mic would take the coach's own voice for a user). The coach ducks the moment the
+    recogniser hears words (not at every burst the voice detector takes for speech). Once
+    they are judged, a command cuts it short so the answer comes now, and so does a command
+    it is unsure of (it asks "sorry?" as a person would; said again, it is acted on); anything
+    else (or a change of volume or pace) lets it carry on at full voice."""
 
     def __init__(self, speaker: Speaker, canceller: EchoCanceller) -> None:
         self.speaker, self.canceller = speaker, canceller
         self.ducked = False
 
-    def speech_started(self) -> None:
+    def words_started(self) -> None:
         if self.speaker.speaking and self.canceller.effective:
             self.speaker.duck(True)
             self.ducked = True
@@ -175,7 +175,7 @@ def start_listening(utterances: Iterable[Utterance], listener: Listener, runtime
 def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser,
                     wake: WakeWordDetector | None = None,
                     on_wake: Callable[[float], None] | None = None,
-                    on_speech_start: Callable[[], None] | None = None) -> Iterable[Utterance]:
+                    on_words: Callable[[], None] | None = None) -> Iterable[Utterance]:
     """Mic blocks -> utterances; "stop" ends its utterance as soon as the partial says so.
 
     With a wake-word detector each block goes to it first, so a detection (reported to `on_wake`
@@ -184,7 +184,7 @@ def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser
     from voice_coach.asr.endpoint import StreamingEndpointer, barge_in_finisher
 
     endpointer = StreamingEndpointer(engine, early_finish=barge_in_finisher(parser),
-                                     on_speech_start=on_speech_start)
+                                     on_words=on_words)
     for block in mic.frames():
         if wake is not None:
             for at in wake.feed(block):
@@ -266,7 +266,7 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
                 barge.judged(verdict)
 
         start_listening(utterances_from(mic, engine, parser, wake, woke,
-                                        barge.speech_started if barge else None),
+                                        barge.words_started if barge else None),
                         listener, runtime, report)
         hint = f", commands after '{wake.phrase}'" if wake is not None else ""
         hint += ", echo cancellation on" if canceller is not None else ""

@@ -50,13 +50,17 @@ class StreamingEndpointer:
                  early_finish: Callable[[str], bool] | None = None,
                  max_seconds: float = 4.0, window: float = 0.3, ratio: float = 0.9,
                  vad_mode: int = pocketsphinx.Vad.LOOSE,
-                 on_speech_start: Callable[[], None] | None = None) -> None:
+                 on_words: Callable[[], None] | None = None) -> None:
         self.ep = pocketsphinx.Endpointer(window=window, ratio=ratio, vad_mode=vad_mode,
                                           sample_rate=SAMPLE_RATE)
         self.frame = self.ep.frame_bytes // 2
         self.engine = engine
         self.early_finish = early_finish
-        self.on_speech_start = on_speech_start  # told the moment an utterance begins
+        # told once per utterance, as soon as its partial has words (without an engine: when
+        # it begins). Waiting for words skips the bursts of noise or of the coach's cancelled
+        # voice that the voice detector takes for speech: they decode as no words at all.
+        self.on_words = on_words
+        self._told = False
         self.max_samples = int(max_seconds * SAMPLE_RATE)
         self._pending = np.zeros(0, dtype=np.int16)
         self._speech: list[np.ndarray] = []
@@ -104,11 +108,14 @@ class StreamingEndpointer:
         if speech is not None:
             if not self._speech:
                 self._start = self.ep.speech_start
-                if self.on_speech_start is not None:
-                    self.on_speech_start()
+                self._told = False
                 if self.engine is not None:
                     self.engine.start_utterance()
             self._add(np.frombuffer(speech, dtype=np.int16))
+            if not self._told and (self.partial or self.engine is None):
+                self._told = True
+                if self.on_words is not None:
+                    self.on_words()
             if self.early_finish is not None and self.partial and \
                     self.early_finish(self.partial):
                 self._draining = self.ep.in_speech
