@@ -239,11 +239,11 @@ def test_ducking_turns_the_voice_down_without_cutting_it() -> None:
 def test_echo_cancel_is_a_setting(tmp_path: Path, monkeypatch) -> None:
     config = tmp_path / "config.toml"
     monkeypatch.setenv("VOICE_COACH_CONFIG", str(config))
-    assert load_settings(env={})[0].echo_cancel is False  # off until it holds up live
-    config.write_text("echo_cancel = true\n")
+    assert load_settings(env={})[0].echo_cancel is True  # on unless turned off
+    config.write_text("echo_cancel = false\n")
     settings, sources = load_settings(env={})
-    assert settings.echo_cancel is True and sources["echo_cancel"] == str(config)
-    assert load_settings(env={"VOICE_COACH_ECHO_CANCEL": "off"})[0].echo_cancel is False
+    assert settings.echo_cancel is False and sources["echo_cancel"] == str(config)
+    assert load_settings(env={"VOICE_COACH_ECHO_CANCEL": "on"})[0].echo_cancel is True
 
 
 def test_doctor_says_whether_cancelling_is_on_and_how_much_it_removes() -> None:

@@ -135,7 +135,7 @@ def check_echo(settings: Settings) -> Check:
     name = "echo cancellation"
     if not settings.echo_cancel:
         return Check(name, True, "off: while the coach talks only stop, pause and quieter are "
-                     "heard (echo_cancel = true in config.toml to try it)")
+                     "heard (echo_cancel = true in config.toml turns it on)")
     try:
         erle = self_test()
     except EchoError as exc:

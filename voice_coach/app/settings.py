@@ -34,8 +34,8 @@ class Settings:
     denoise: bool = False  # noise suppression in front of the recogniser
     wake_word: str = ""  # "" = off; okay_nabu | hey_jarvis | alexa | hey_mycroft
     wake_window: float = 5.0  # seconds after the wake word in which commands count
-    # remove the coach's own voice from the mic, so it can be talked over (off: see README)
-    echo_cancel: bool = False
+    # remove the coach's own voice from the mic, so it can be talked over
+    echo_cancel: bool = True
 
 
 ENGINES = (*SPEECH_ENGINES, "text")  # "text": typed commands, no audio
