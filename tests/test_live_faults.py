@@ -79,3 +79,31 @@ def test_broken_speech_engine_beeps_and_prints_and_still_listens(pulse, tmp_path
     assert beeps.mean() < 0.5, "only short beeps: there is no speech to play"
     assert err.count("speech engine failed") == 1
     assert "Traceback" not in err
+
+
+def test_a_recogniser_that_cannot_start_is_one_line_and_leaves_nothing_running(
+        pulse, tmp_path: Path) -> None:
+    """The recogniser loads in its own process while the devices open: a missing model still
+    ends the start with one line (exit 2), the devices closed and the worker gone."""
+    proc = CoachProcess(tmp_path / "data", "--engine", "vosk", "--model",
+                        str(tmp_path / "no-model"))
+    code = proc.proc.wait(timeout=60)
+    left = _in_group(proc.proc.pid)  # what it started and did not end
+    err = proc.stop()
+    assert code == 2, err
+    assert "not a Vosk model folder" in err and "Traceback" not in err
+    assert not [line for _, line in proc.lines if line.startswith("coach:")]
+    assert left == []
+
+
+def _in_group(pgid: int) -> list[str]:
+    """The live processes of a process group, by command line."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text().rpartition(")")[2].split()
+            if entry.name.isdigit() and int(stat[2]) == pgid and stat[0] != "Z":
+                found.append((entry / "cmdline").read_text().replace("\0", " "))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found

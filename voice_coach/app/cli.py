@@ -144,9 +144,10 @@ def run_live_audio(settings: Settings, program: Program, parser: IntentParser, l
     from voice_coach.app.live import run_live
     from voice_coach.asr.worker import EngineProcess
 
-    # decoding in its own process keeps the audio callbacks on time (see asr.worker)
+    # decoding in its own process keeps the audio callbacks on time (see asr.worker); it
+    # loads while the devices open, and `run_live` waits for it before it listens
     with EngineProcess(settings.engine, parser.grammar, settings.model or None,
-                       settings.denoise) as engine:
+                       settings.denoise, wait=False) as engine:
         try:
             runtime = run_live(settings, engine, program, parser, log, saved, wait, past)
         except (MicError, SpeakerError) as exc:

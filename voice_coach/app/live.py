@@ -222,6 +222,7 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
     from voice_coach.adapters.tts import DEFAULT_VOICE
     from voice_coach.app.clocks import ScaledClock
     from voice_coach.app.settings import device_arg
+    from voice_coach.asr.worker import EngineProcess
     from voice_coach.core.coach import Coach
     from voice_coach.core.lines import spoken_lines
     from voice_coach.pcm import SAMPLE_RATE
@@ -265,6 +266,8 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
             if barge is not None:
                 barge.judged(verdict)
 
+        if isinstance(engine, EngineProcess):  # it loaded while the devices opened
+            engine.wait_ready()
         start_listening(utterances_from(mic, engine, parser, wake, woke,
                                         barge.words_started if barge else None),
                         listener, runtime, report)

@@ -62,13 +62,23 @@ class EngineProcess:
     """A `SpeechEngine` decoding in a worker process (`open_engine`'s arguments)."""
 
     def __init__(self, name: str, grammar: Grammar, model: str | None = None,
-                 denoise: bool = False, search: str = "lm") -> None:
+                 denoise: bool = False, search: str = "lm", wait: bool = True) -> None:
+        """With `wait` False the worker starts loading while the caller gets on with other
+        things; `wait_ready` (or the first request) then says whether it could start."""
         self._spec = (name, grammar, model, denoise, search)
         self.name = name
         self._lock = threading.Lock()  # one request at a time on the pipe
         self._conn: Connection | None = None
         self._proc: mp.process.BaseProcess | None = None
+        self._ready = False
         self._start()
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Until the worker has its engine; EngineError (one line) if it cannot have one."""
+        with self._lock:
+            self._wait_ready()
 
     # ---- SpeechEngine
 
@@ -111,18 +121,24 @@ class EngineProcess:
                                      name="voice-coach-asr", daemon=True)
             self._proc.start()
         child.close()
+        self._ready = False
+
+    def _wait_ready(self) -> None:
+        if self._conn is None:  # the last worker died: a new one
+            self._start()
+        if self._ready:
+            return
         status, detail = self._reply(STARTUP_TIMEOUT, "starting")
         if status != "ready":
             self._stop(graceful=False)
             raise EngineError(detail)
-        self.name = detail
+        self.name, self._ready = detail, True
 
     def _call(self, operation: str, samples: np.ndarray | None = None) -> Any:
         assert operation in _OPERATIONS
         audio = None if samples is None else as_int16(samples).tobytes()
         with self._lock:
-            if self._conn is None:  # the last worker died: a new one for this utterance
-                self._start()
+            self._wait_ready()
             assert self._conn is not None
             try:
                 self._conn.send((operation, audio))
