@@ -136,8 +136,10 @@ def record_prompts(args: argparse.Namespace) -> list[tuple[np.ndarray, str, str]
             for _attempt in range(3):
                 speaker.say(prompt)
                 speaker.wait_idle(timeout=30)
+                mic = Microphone(device)  # opened after the prompt, so it is not heard,
+                mic.open()  # and before "say:", so a quick answer is heard from its start
                 print(f"{n}/{len(PROMPTS)} say: {prompt}", flush=True)
-                samples = _listen(Microphone(device))  # opened after the prompt: not heard
+                samples = _listen(mic)
                 why = problem(samples) if samples is not None else "nothing heard"
                 if why is None:
                     assert samples is not None

@@ -33,29 +33,31 @@ _OPERATIONS = ("start_utterance", "feed", "finish", "decode")
 
 
 def _serve(conn: Connection, spec: tuple[Any, ...]) -> None:
-    """The worker: open the engine, then answer requests until the coach closes the pipe."""
+    """The worker: open the engine, then answer requests until the coach closes the pipe (a
+    coach that stopped before the engine was ready has closed it already: nothing to say)."""
     from voice_coach.asr.engines import open_engine
 
     try:
-        engine = open_engine(*spec)
-    except Exception as exc:  # a missing model, a grammar without pronunciations, ...
-        conn.send(("fatal", str(exc) if isinstance(exc, VoiceCoachError)
-                   else f"{type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", engine.name))
-    while True:
         try:
+            engine = open_engine(*spec)
+        except Exception as exc:  # a missing model, a grammar without pronunciations, ...
+            conn.send(("fatal", str(exc) if isinstance(exc, VoiceCoachError)
+                       else f"{type(exc).__name__}: {exc}"))
+            return
+        conn.send(("ready", engine.name))
+        while True:
             request = conn.recv()
-        except (EOFError, OSError):  # the coach is gone
-            return
-        if request is None:
-            return
-        operation, audio = request
-        try:
-            args = () if audio is None else (np.frombuffer(audio, dtype=np.int16),)
-            conn.send(("ok", getattr(engine, operation)(*args)))
-        except Exception as exc:
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            if request is None:
+                return
+            operation, audio = request
+            try:
+                args = () if audio is None else (np.frombuffer(audio, dtype=np.int16),)
+                reply = ("ok", getattr(engine, operation)(*args))
+            except Exception as exc:
+                reply = ("error", f"{type(exc).__name__}: {exc}")
+            conn.send(reply)
+    except (EOFError, OSError):  # the coach is gone
+        return
 
 
 class EngineProcess:
