@@ -93,13 +93,14 @@ HEARD_WITHIN = 5.0  # s after the user's words: an utterance lasts up to 4 s, th
 def _answered(coach: Any, intent: str, since: float, wait: float = 8.0) -> str:
     """"acted" when the coach acted on `intent` within `wait` s of `since`, "sorry" when it
     asked instead, else ""."""
-    deadline = since + wait
-    while time.monotonic() < deadline:
-        lines = [line for t, line in list(coach.lines) if t >= since and line.startswith("heard:")]
-        if any(line.endswith(f"-> {intent}") for line in lines):
-            return "acted"
-        time.sleep(0.05)
-    return "sorry" if any(line.endswith("(unsure)") for line in lines) else ""
+    try:
+        coach.wait_for(rf"^heard: .*-> {re.escape(intent)}$", after=since,
+                       timeout=max(0.0, since + wait - time.monotonic()))
+        return "acted"
+    except AssertionError:
+        unsure = any(t >= since and line.startswith("heard:") and line.endswith("(unsure)")
+                     for t, line in list(coach.lines))
+        return "sorry" if unsure else ""
 
 
 def live(folder: Path, cancel: bool) -> dict[str, Any]:
