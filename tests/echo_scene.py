@@ -21,7 +21,7 @@ except ImportError:  # imported as tests.echo_scene (the benchmark)
     from tests.echo_path import load_16k, room_ir
 
 from voice_coach.adapters.echo import EchoCanceller
-from voice_coach.asr.endpoint import split_utterances
+from voice_coach.asr.endpoint import StreamingEndpointer, Utterance, split_utterances
 from voice_coach.asr.recognize import recognize_samples
 from voice_coach.content.intents import IntentParser
 from voice_coach.pcm import SAMPLE_RATE as RATE
@@ -59,23 +59,34 @@ def noise_like(n: int, level_db: float) -> np.ndarray:
 
 
 @dataclass
+class Mic:
+    """What the mic hears, and what the coach played (None: no cancelling)."""
+    samples: np.ndarray  # int16
+    far: np.ndarray | None = None
+
+
+@dataclass
 class Heard:
     intents: list[str]  # every intent the recogniser found, in order
     texts: list[str]
 
 
-def cancel(mic: np.ndarray, far: np.ndarray) -> np.ndarray:
-    """The mic (int16) with the echo of `far` removed, block by block as the live mic does."""
+def utterances(mic: Mic, second_look: bool = True) -> list[Utterance]:
+    """Cancel (if `mic.far`) and endpoint block by block, in step, as the live coach does."""
+    if mic.far is None:
+        return split_utterances(mic.samples)
     canceller = EchoCanceller()
-    out = np.zeros_like(mic)
-    for i in range(0, len(mic) - BLOCK + 1, BLOCK):
-        out[i:i + BLOCK] = canceller.cancel(mic[i:i + BLOCK], far[i:i + BLOCK])
-    return out
+    endpointer = StreamingEndpointer(second_look=canceller.second_look if second_look
+                                     else None)
+    out: list[Utterance] = []
+    for i in range(0, len(mic.samples) - BLOCK + 1, BLOCK):
+        out += endpointer.feed(canceller.cancel(mic.samples[i:i + BLOCK], mic.far[i:i + BLOCK]))
+    return out + endpointer.close()
 
 
 def scene(user: np.ndarray | None, far: np.ndarray, *, at: float = 2.0, delay: float = 0.05,
           gain_db: float = -10.0, user_db: float = -16.0, noise_db: float = -70.0,
-          cancelled: bool = True, coach: bool = True) -> np.ndarray:
+          cancelled: bool = True, coach: bool = True) -> Mic:
     """What the mic passes on: the coach's echo (if `coach`), the user (peak `user_db` dBFS)
     from `at` seconds, noise; with `cancelled`, through the canceller."""
     n = len(far)
@@ -87,13 +98,15 @@ def scene(user: np.ndarray | None, far: np.ndarray, *, at: float = 2.0, delay: f
         mic[start:start + len(voice)] += voice[:n - start]
     mic += noise_like(n, noise_db)
     mic16 = as_int16(np.clip(mic, -1, 1))
-    return cancel(mic16, far if coach else np.zeros(n)) if cancelled else mic16
+    return Mic(mic16, (far if coach else np.zeros(n)) if cancelled else None)
 
 
-def hear(samples: np.ndarray, engine: SpeechEngine, parser: IntentParser) -> Heard:
-    """Endpoint the stream as the live coach does and decode every utterance."""
+def hear(mic: Mic, engine: SpeechEngine, parser: IntentParser, second_look: bool = True,
+         ) -> Heard:
+    """Endpoint the stream as the live coach does and decode every utterance (with
+    `second_look`, as the live coach does: what Speex's canceller heard, over the coach)."""
     intents, texts = [], []
-    for utt in split_utterances(samples):
+    for utt in utterances(mic, second_look):
         rec = recognize_samples(utt.samples, engine, parser)
         texts.append(rec.text)
         if rec.intent is not None:

@@ -451,3 +451,14 @@ def test_a_command_said_again_after_sorry_is_acted_on(engine: PocketsphinxEngine
     assert hear("what's the cue", 0.7, 52.0) == "unsure"
     assert hear("what's the cue", 0.3, 53.0) == "rejected"  # too unsure to count
     assert hear("what's the cue", 0.7, 54.0) == "unsure"
+
+
+def test_endpointer_closes_in_speech_after_whole_frames() -> None:
+    """The stream ends in speech exactly on a frame boundary (nothing pending)."""
+    ep = StreamingEndpointer()
+    rng = np.random.default_rng(1)
+    speech = 8000 * np.sin(np.arange(16000) * 0.2) * rng.uniform(0.5, 1, 16000)
+    x = np.concatenate([np.zeros(8000), speech]).astype(np.int16)
+    out = [u for i in range(0, len(x), ep.frame) for u in ep.feed(x[i:i + ep.frame])]
+    out += ep.close()
+    assert [u.reason for u in out] == ["end_of_stream"]

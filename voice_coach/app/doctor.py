@@ -140,8 +140,14 @@ def check_echo(settings: Settings) -> Check:
         erle = self_test()
     except EchoError as exc:
         return Check(name, False, str(exc), f".venv/bin/{INSTALL}")
+    from voice_coach.adapters import speexdsp
+
+    look = "" if speexdsp.available() else (
+        "; without libspeexdsp, commands said over the coach are heard worse "
+        "(sudo apt install libspeexdsp1)")
     return Check(name, erle >= MIN_ERLE_DB, f"on (in-process WebRTC canceller): removes "
-                 f"{erle:.0f} dB of the coach's voice on a simulated room echo (self-test)",
+                 f"{erle:.0f} dB of the coach's voice on a simulated room echo (self-test)"
+                 f"{look}",
                  "" if erle >= MIN_ERLE_DB else f".venv/bin/{INSTALL} --force-reinstall")
 
 

@@ -22,6 +22,7 @@ from voice_coach.core.events import Command, Say, StopSpeaking, TimerFired
 from voice_coach.ports import AudioSource, Observer, SpeechEngine
 
 if TYPE_CHECKING:
+    import numpy as np
     from rich.live import Live
     from rich.text import Text
 
@@ -175,7 +176,9 @@ def start_listening(utterances: Iterable[Utterance], listener: Listener, runtime
 def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser,
                     wake: WakeWordDetector | None = None,
                     on_wake: Callable[[float], None] | None = None,
-                    on_words: Callable[[], None] | None = None) -> Iterable[Utterance]:
+                    on_words: Callable[[], None] | None = None,
+                    second_look: Callable[[float, float], np.ndarray | None] | None = None,
+                    ) -> Iterable[Utterance]:
     """Mic blocks -> utterances; "stop" ends its utterance as soon as the partial says so.
 
     With a wake-word detector each block goes to it first, so a detection (reported to `on_wake`
@@ -184,7 +187,7 @@ def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser
     from voice_coach.asr.endpoint import StreamingEndpointer, barge_in_finisher
 
     endpointer = StreamingEndpointer(engine, early_finish=barge_in_finisher(parser),
-                                     on_words=on_words)
+                                     on_words=on_words, second_look=second_look)
     for block in mic.frames():
         if wake is not None:
             for at in wake.feed(block):
@@ -269,7 +272,8 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
         if isinstance(engine, EngineProcess):  # it loaded while the devices opened
             engine.wait_ready()
         start_listening(utterances_from(mic, engine, parser, wake, woke,
-                                        barge.words_started if barge else None),
+                                        barge.words_started if barge else None,
+                                        canceller.second_look if canceller else None),
                         listener, runtime, report)
         hint = f", commands after '{wake.phrase}'" if wake is not None else ""
         hint += ", echo cancellation on" if canceller is not None else ""

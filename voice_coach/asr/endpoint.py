@@ -50,7 +50,9 @@ class StreamingEndpointer:
                  early_finish: Callable[[str], bool] | None = None,
                  max_seconds: float = 4.0, window: float = 0.3, ratio: float = 0.9,
                  vad_mode: int = pocketsphinx.Vad.LOOSE,
-                 on_words: Callable[[], None] | None = None) -> None:
+                 on_words: Callable[[], None] | None = None,
+                 second_look: Callable[[float, float], np.ndarray | None] | None = None,
+                 ) -> None:
         self.ep = pocketsphinx.Endpointer(window=window, ratio=ratio, vad_mode=vad_mode,
                                           sample_rate=SAMPLE_RATE)
         self.frame = self.ep.frame_bytes // 2
@@ -60,6 +62,9 @@ class StreamingEndpointer:
         # it begins). Waiting for words skips the bursts of noise or of the coach's cancelled
         # voice that the voice detector takes for speech: they decode as no words at all.
         self.on_words = on_words
+        # given an utterance's start and end, other audio of it to judge instead (the echo
+        # canceller's, when the user talked over the coach; `EchoCanceller.second_look`)
+        self.second_look = second_look
         self._told = False
         self.max_samples = int(max_seconds * SAMPLE_RATE)
         self._pending = np.zeros(0, dtype=np.int16)
@@ -87,7 +92,8 @@ class StreamingEndpointer:
         """End of stream: flush whatever speech is still open."""
         out: list[Utterance] = []
         if self.ep.in_speech:
-            speech = self.ep.end_stream(self._pending.tobytes())
+            # (pocketsphinx's end_stream fails on no samples: one silent sample stands in)
+            speech = self.ep.end_stream(self._pending.tobytes() or bytes(2))
             if speech is not None and not self._draining:
                 self._add(np.frombuffer(speech, dtype=np.int16))
         self._pending = np.zeros(0, dtype=np.int16)
@@ -148,8 +154,12 @@ class StreamingEndpointer:
             self._decode_s += time.perf_counter() - t0
             if not hyps and reason == "early" and self.partial:
                 hyps = [Hypothesis(self.partial, 0.0, {"early": True})]
-        utt = Utterance(samples, self._start, self._start + len(samples) / SAMPLE_RATE,
-                        reason, hyps, self._decode_s)
+        start, end = self._start, self._start + len(samples) / SAMPLE_RATE
+        if reason != "early" and self.second_look is not None:  # "early" keeps its partial
+            other = self.second_look(start, end)
+            if other is not None and len(other):
+                samples, start = other, end - len(other) / SAMPLE_RATE
+        utt = Utterance(samples, start, end, reason, hyps, self._decode_s)
         self._speech, self._n, self._decode_s, self.partial = [], 0, 0.0, None
         return utt
 
