@@ -94,8 +94,9 @@ def real_over_coach(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentP
     if not (folder / "manifest.csv").is_file():
         return {"skipped": f"no real-speech set at {folder}"}
     far = far[:9 * RATE]
-    counts = {look: {"commands": 0, "right": 0, "others": 0, "acted_on_others": 0}
-              for look in ("second look", "WebRTC's output only")}
+    counts: dict[str, dict[str, Any]] = {
+        look: {"commands": 0, "right": 0, "others": 0, "acted_on_others": 0, "false": []}
+        for look in ("second look", "WebRTC's output only")}
     for clip in load_clips(folder):
         mic = scene(load_wav(folder / clip["path"]), far, at=4.0)
         for look, c in counts.items():
@@ -106,6 +107,8 @@ def real_over_coach(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentP
             else:
                 c["others"] += 1
                 c["acted_on_others"] += bool(heard.intents)
+                if heard.intents:
+                    c["false"].append([clip["said"], heard.intents, heard.texts])
     return counts
 
 
