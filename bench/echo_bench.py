@@ -193,7 +193,7 @@ def live(folder: Path, cancel: bool) -> dict[str, Any]:
                     said = ask("stop")  # returns when the word has been played
                     ended = time.monotonic()
                 end = last_sound(cap.samples)
-                if end is not None and _answered(coach, "stop", said, wait=2.0) == "acted":
+                if end is not None and _answered(coach, "stop", said) == "acted":
                     stops.append(max(0.0, cap.time_at(end) - ended))
             for text in ("list drills", "common mistakes", "list drills"):
                 wait_until_quiet(pa, timeout=90)
