@@ -56,11 +56,11 @@ def erle(far: np.ndarray, delay: float) -> tuple[float, float]:
 
 def accuracy(far: np.ndarray, folder: Path, engine: PocketsphinxEngine,
              parser: IntentParser, quick: bool) -> dict[str, Any]:
-    conditions: dict[str, dict[str, Any]] = {
-        "silence": dict(coach=False, cancelled=False),
-        "over the coach, no cancelling": dict(cancelled=False, at=12.0),
-        "over the coach, WebRTC's output only": dict(cancelled=True, at=12.0, look=False),
-        "over the coach, cancelled": dict(cancelled=True, at=12.0)}
+    conditions: dict[str, tuple[dict[str, Any], bool]] = {  # scene, with the second look
+        "silence": (dict(coach=False, cancelled=False), True),
+        "over the coach, no cancelling": (dict(cancelled=False, at=12.0), True),
+        "over the coach, WebRTC's output only": (dict(cancelled=True, at=12.0), False),
+        "over the coach, cancelled": (dict(cancelled=True, at=12.0), True)}
     voices = VOICES[:1] if quick else VOICES
     right = dict.fromkeys(conditions, 0)
     words = dict.fromkeys(conditions, 0)  # the command's words came out as one utterance
@@ -70,10 +70,8 @@ def accuracy(far: np.ndarray, folder: Path, engine: PocketsphinxEngine,
         for voice in voices:
             user = render(text, folder, voice=voice)
             n += 1
-            for name, kw in conditions.items():
-                look = kw.get("look", True)
-                heard = hear(scene(user, far, **{k: v for k, v in kw.items() if k != "look"}),
-                             engine, parser, second_look=look)
+            for name, (kw, look) in conditions.items():
+                heard = hear(scene(user, far, **kw), engine, parser, second_look=look)
                 right[name] += heard.intents == [intent]
                 words[name] += text in heard.texts
                 texts[name].append(" | ".join(t for t in heard.texts if t))
