@@ -29,6 +29,9 @@ EXIT_CODES = {"ctrl-c": 130, "SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
 
 def _take_terminal() -> None:  # in the child, after setsid: the pty becomes its terminal
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    # as a shell in a terminal window starts it: a test run under nohup must not pass on its
+    # ignored SIGHUP (the coach keeps an ignored SIGHUP, as nohup asks)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 class Terminal:
