@@ -56,11 +56,13 @@ def erle(far: np.ndarray, delay: float) -> tuple[float, float]:
 
 def accuracy(far: np.ndarray, folder: Path, engine: PocketsphinxEngine,
              parser: IntentParser, quick: bool) -> dict[str, Any]:
-    conditions: dict[str, tuple[dict[str, Any], bool]] = {  # scene, with the second look
-        "silence": (dict(coach=False, cancelled=False), True),
-        "over the coach, no cancelling": (dict(cancelled=False, at=12.0), True),
-        "over the coach, WebRTC's output only": (dict(cancelled=True, at=12.0), False),
-        "over the coach, cancelled": (dict(cancelled=True, at=12.0), True)}
+    # scene; with the second look; as live (streamed, ducked: `echo_scene.utterances`)
+    conditions: dict[str, tuple[dict[str, Any], bool, bool]] = {
+        "silence": (dict(coach=False, cancelled=False), True, False),
+        "over the coach, no cancelling": (dict(cancelled=False, at=12.0), True, False),
+        "over the coach, WebRTC's output only": (dict(cancelled=True, at=12.0), False, False),
+        "over the coach, cancelled": (dict(cancelled=True, at=12.0), True, False),
+        "over the coach, cancelled, ducked as live": (dict(cancelled=True, at=12.0), True, True)}
     voices = VOICES[:1] if quick else VOICES
     right = dict.fromkeys(conditions, 0)
     words = dict.fromkeys(conditions, 0)  # the command's words came out as one utterance
@@ -70,22 +72,27 @@ def accuracy(far: np.ndarray, folder: Path, engine: PocketsphinxEngine,
         for voice in voices:
             user = render(text, folder, voice=voice)
             n += 1
-            for name, (kw, look) in conditions.items():
-                heard = hear(scene(user, far, **kw), engine, parser, second_look=look)
+            for name, (kw, look, live) in conditions.items():
+                heard = hear(scene(user, far, **kw), engine, parser, second_look=look, live=live)
                 right[name] += heard.intents == [intent]
                 words[name] += text in heard.texts
                 texts[name].append(" | ".join(t for t in heard.texts if t))
     return {"n": n, "right": right, "words": words, "texts": texts}
 
 
+LOOKS: dict[str, dict[str, bool]] = {
+    "as live": dict(second_look=True, live=True),
+    "second look, not ducked": dict(second_look=True, live=False),
+    "WebRTC's output only": dict(second_look=False, live=False)}
 REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "audio" / "real_speech"
 
 
 def real_over_coach(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentParser,
                     folder: Path = REAL_DIR) -> dict[str, Any]:
     """The real recordings said 4 s into the coach's voice (its first 9 s), cancelled: real
-    commands acted on, and real non-commands acted on (any action at all), with and without
-    the second look."""
+    commands acted on, and real non-commands acted on (any action at all): as the live coach
+    hears them (second look, streamed, ducked), without the ducking, and without the second
+    look."""
     from bench.real_bench import load_clips
     from voice_coach.asr.audio_file import load_wav
 
@@ -94,11 +101,11 @@ def real_over_coach(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentP
     far = far[:9 * RATE]
     counts: dict[str, dict[str, Any]] = {
         look: {"commands": 0, "right": 0, "others": 0, "acted_on_others": 0, "false": []}
-        for look in ("second look", "WebRTC's output only")}
+        for look in LOOKS}
     for clip in load_clips(folder):
         mic = scene(load_wav(folder / clip["path"]), far, at=4.0)
         for look, c in counts.items():
-            heard = hear(mic, engine, parser, second_look=look == "second look")
+            heard = hear(mic, engine, parser, **LOOKS[look])
             if clip["kind"] == "command":
                 c["commands"] += 1
                 c["right"] += heard.intents == [clip["intent"]]
@@ -113,7 +120,7 @@ def real_over_coach(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentP
 def own_voice_actions(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentParser,
                       ) -> dict[str, Any]:
     raw = hear(scene(None, far, cancelled=False), engine, parser)
-    cancelled = hear(scene(None, far, cancelled=True), engine, parser)
+    cancelled = hear(scene(None, far, cancelled=True), engine, parser, live=True)
     webrtc_only = hear(scene(None, far, cancelled=True), engine, parser, second_look=False)
     return {"seconds": round(len(far) / RATE, 1), "raw": raw.intents,
             "cancelled": cancelled.intents, "webrtc_only": webrtc_only.intents}
@@ -223,6 +230,8 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     rows = {f"{int(d * 1000)} ms": erle(far, d) for d in (0.02, 0.05, 0.08)}
     acc = accuracy(far, folder, engine, parser, args.quick)
     own = own_voice_actions(far, engine, parser)
+    real: dict[str, Any] = {"skipped": "--quick"} if args.quick else \
+        real_over_coach(far, engine, parser)
     lives = {} if args.quick else {"cancelled": live(folder, True),
                                    "not cancelled": live(folder, False)}
     table = Table("measure", "value", "target")
@@ -239,6 +248,13 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     table.add_row(f"own voice, {own['seconds']} s of coach speech: actions",
                   f"{len(own['cancelled'])} cancelled / {len(own['webrtc_only'])} WebRTC's output "
                   f"only / {len(own['raw'])} raw", "0")
+    if "skipped" in real:
+        table.add_row("real recordings over the coach", f"skipped ({real['skipped']})", "")
+    looks: dict[str, dict[str, Any]] = {} if "skipped" in real else real
+    for look, c in looks.items():
+        table.add_row(f"real recordings over the coach, {look}: commands right / "
+                      "non-commands acted on",
+                      f"{c['right']}/{c['commands']} / {c['acted_on_others']}/{c['others']}", "")
     if not lives:
         table.add_row("live sessions on the echo path", "skipped (--quick)", "")
     for name, lv in lives.items():
@@ -263,4 +279,4 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                           "≤ 100 ms")
     console.print(table)
     return {"erle_db": {k: round(v[0], 1) for k, v in rows.items()}, "cpu_rtf": round(cpu, 4),
-            "accuracy": acc, "own_voice": own, "live": lives}
+            "accuracy": acc, "own_voice": own, "real": real, "live": lives}

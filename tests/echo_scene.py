@@ -21,8 +21,14 @@ except ImportError:  # imported as tests.echo_scene (the benchmark)
     from tests.echo_path import load_16k, room_ir
 
 from voice_coach.adapters.echo import EchoCanceller
-from voice_coach.asr.endpoint import StreamingEndpointer, Utterance, split_utterances
-from voice_coach.asr.recognize import recognize_samples
+from voice_coach.adapters.mixer import DUCK_DB
+from voice_coach.asr.endpoint import (
+    StreamingEndpointer,
+    Utterance,
+    barge_in_finisher,
+    split_utterances,
+)
+from voice_coach.asr.recognize import interpret, recognize_samples
 from voice_coach.content.intents import IntentParser
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import as_int16
@@ -63,6 +69,16 @@ class Mic:
     """What the mic hears, and what the coach played (None: no cancelling)."""
     samples: np.ndarray  # int16
     far: np.ndarray | None = None
+    # everything but the coach's echo, and the echo path: to hear the coach turned down
+    rest: np.ndarray | None = None
+    path: tuple[float, float] = (0.05, -10.0)
+
+    def played_at(self, gain: np.ndarray) -> Mic:
+        """The same scene with the coach's voice scaled by `gain` (per sample) as it played."""
+        assert self.far is not None and self.rest is not None
+        far = self.far * gain
+        mic = as_int16(np.clip(echo_of(far, *self.path) + self.rest, -1, 1))
+        return Mic(mic, far, self.rest, self.path)
 
 
 @dataclass
@@ -71,17 +87,62 @@ class Heard:
     texts: list[str]
 
 
-def utterances(mic: Mic, second_look: bool = True) -> list[Utterance]:
-    """Cancel (if `mic.far`) and endpoint block by block, in step, as the live coach does."""
+def utterances(mic: Mic, second_look: bool = True, engine: SpeechEngine | None = None,
+               parser: IntentParser | None = None) -> list[Utterance]:
+    """Cancel (if `mic.far`) and endpoint block by block, in step, as the live coach does.
+
+    With an `engine` (and `parser`), also as the live coach does: the utterance streams into it
+    while the coach talks (a partial "stop" ends it early), and the coach ducks (DUCK_DB) from
+    the moment the utterance is the user's until it ends. The coach's voice then depends on what
+    was heard, so the scene is played again with the ducks found until they no longer change."""
     if mic.far is None:
         return split_utterances(mic.samples)
+    ducks: list[tuple[int, int]] = []
+    for _ in range(6):
+        gain = np.ones(len(mic.far))
+        for a, b in ducks:
+            gain[a:b] = 10 ** (DUCK_DB / 20)
+        out, found = _cancelled(mic.played_at(gain) if ducks else mic, second_look, engine,
+                                parser)
+        if found == ducks:
+            break
+        ducks = found
+    return out
+
+
+def _cancelled(mic: Mic, second_look: bool, engine: SpeechEngine | None,
+               parser: IntentParser | None) -> tuple[list[Utterance], list[tuple[int, int]]]:
+    assert mic.far is not None
+    far = mic.far
     canceller = EchoCanceller()
-    endpointer = StreamingEndpointer(second_look=canceller.second_look if second_look
-                                     else None)
+    at, ducked, ducks = 0, None, []
+
+    def speaking() -> bool:  # `Speaker.speaking`: playing, or within its 0.3 s linger
+        return bool(np.any(far[max(0, at - int(0.3 * RATE)):at + BLOCK]))
+
+    def user_started() -> None:  # `BargeIn.user_started`
+        nonlocal ducked
+        if speaking() and canceller.effective and ducked is None:
+            ducked = at
+
+    kw: dict = {}
+    if engine is not None:
+        assert parser is not None
+        kw = dict(engine=engine, early_finish=barge_in_finisher(parser), stream_when=speaking,
+                  on_user=user_started, hears_the_user=lambda: canceller.hears_the_user)
+    endpointer = StreamingEndpointer(second_look=canceller.second_look if second_look else None,
+                                     **kw)
     out: list[Utterance] = []
-    for i in range(0, len(mic.samples) - BLOCK + 1, BLOCK):
-        out += endpointer.feed(canceller.cancel(mic.samples[i:i + BLOCK], mic.far[i:i + BLOCK]))
-    return out + endpointer.close()
+    for at in range(0, len(mic.samples) - BLOCK + 1, BLOCK):
+        done = endpointer.feed(canceller.cancel(mic.samples[at:at + BLOCK], far[at:at + BLOCK]))
+        if done and ducked is not None:  # judged: back to full voice
+            ducks.append((ducked, at + BLOCK))
+            ducked = None
+        out += done
+    out += endpointer.close()
+    if ducked is not None:
+        ducks.append((ducked, len(far)))
+    return out, ducks
 
 
 def scene(user: np.ndarray | None, far: np.ndarray, *, at: float = 2.0, delay: float = 0.05,
@@ -90,24 +151,30 @@ def scene(user: np.ndarray | None, far: np.ndarray, *, at: float = 2.0, delay: f
     """What the mic passes on: the coach's echo (if `coach`), the user (peak `user_db` dBFS)
     from `at` seconds, noise; with `cancelled`, through the canceller."""
     n = len(far)
-    mic = echo_of(far, delay, gain_db) if coach else np.zeros(n)
+    rest = np.zeros(n)
     if user is not None:
         voice = user.astype(np.float64)
         voice = voice / np.max(np.abs(voice)) * 10 ** (user_db / 20)
         start = int(at * RATE)
-        mic[start:start + len(voice)] += voice[:n - start]
-    mic += noise_like(n, noise_db)
+        rest[start:start + len(voice)] += voice[:n - start]
+    rest += noise_like(n, noise_db)
+    mic = (echo_of(far, delay, gain_db) if coach else 0.0) + rest
     mic16 = as_int16(np.clip(mic, -1, 1))
-    return Mic(mic16, (far if coach else np.zeros(n)) if cancelled else None)
+    played = far if coach else np.zeros(n)
+    return Mic(mic16, played if cancelled else None, rest, (delay, gain_db))
 
 
 def hear(mic: Mic, engine: SpeechEngine, parser: IntentParser, second_look: bool = True,
-         ) -> Heard:
+         live: bool = False) -> Heard:
     """Endpoint the stream as the live coach does and decode every utterance (with
-    `second_look`, as the live coach does: what Speex's canceller heard, over the coach)."""
+    `second_look`, as the live coach does: what Speex's canceller heard, over the coach; with
+    `live`, streaming and ducking as well, see `utterances`)."""
     intents, texts = [], []
-    for utt in utterances(mic, second_look):
-        rec = recognize_samples(utt.samples, engine, parser)
+    for utt in utterances(mic, second_look, *((engine, parser) if live else ())):
+        if utt.reason == "early" and utt.hypotheses:
+            rec = interpret(utt.hypotheses, engine.name, parser, 0.0)
+        else:
+            rec = recognize_samples(utt.samples, engine, parser)
         texts.append(rec.text)
         if rec.intent is not None:
             intents.append(rec.intent.name)

@@ -277,14 +277,14 @@ def test_endpointer_says_when_words_are_heard_not_when_noise_starts(
     said = render("how much time is left", renders, "en-us+klatt4", 150)
     stream = np.concatenate([room(1.0), burst, room(1.2), said, room(1.0)])
     told: list[int] = []
-    ep = StreamingEndpointer(engine, on_words=lambda: told.append(len(ep._speech)))
+    ep = StreamingEndpointer(engine, on_user=lambda: told.append(len(ep._speech)))
     utts: list = []
     for i in range(0, len(stream), 480):
         utts += ep.feed(stream[i:i + 480])
     assert [u.hypotheses[0].text if u.hypotheses else "" for u in utts][-1].startswith("how")
     assert len(utts) == 2 and utts[0].hypotheses == []  # the burst: an utterance, no words
     assert len(told) == 1 and told[0] > 1  # once, for the words, a few frames into them
-    plain = StreamingEndpointer(on_words=lambda: told.append(-1))  # no engine: at the start
+    plain = StreamingEndpointer(on_user=lambda: told.append(-1))  # no engine: at the start
     for i in range(0, len(stream), 480):
         plain.feed(stream[i:i + 480])
     assert told.count(-1) == 2
@@ -320,6 +320,13 @@ def test_endpointer_cuts_long_speech_and_finishes_early(engine: PocketsphinxEngi
     # What the final decode of the cut-off word says is not asserted: it depends on what the
     # decoder heard before (this clip decodes to "nah" on a fresh decoder, with the templates
     # before and after they grew).
+
+    # while the coach is quiet nothing is streamed: the utterance is not cut short, and the
+    # one decode is left to the listener
+    quiet = split_utterances(stop, chunk_ms=20, engine=engine, early_finish=finish_on,
+                             stream_when=lambda: False)
+    assert len(quiet) == 1 and quiet[0].reason != "early" and quiet[0].hypotheses == []
+    assert len(quiet[0].samples) >= len(early[0].samples) + 0.1 * 16000
 
 
 class FailsOnce:

@@ -42,6 +42,42 @@ NEAR_END_DB = EFFECTIVE_DB
 PRE_ROLL = 0.1
 
 
+TRIM = True
+# s kept after the last block in which the user was heard (a word's quiet end)
+TAIL = 0.15
+SMOOTH = 3  # blocks (90 ms) over which the user is looked for
+ABOVE_FLOOR_DB = 10.0  # a voice, not the room: this far over the output's usual power
+FLOOR_BLOCKS = 300  # the usual power: the 10th percentile over the last 9 s
+
+
+def _the_user(e_in: np.ndarray, e_out: np.ndarray, samples: np.ndarray, floor: float,
+              ) -> np.ndarray:
+    """For stretches of the mic (energies and sample counts summed over each): was the user
+    heard? WebRTC let through much of what the mic heard (removed under NEAR_END_DB, the
+    utterance rule) and what it let through was sound: over ACTIVE_RMS, and ABOVE_FLOOR_DB
+    over `floor`, the usual power of its output (noise no canceller removes, and residue)."""
+    passed = 10.0 * np.log10(np.maximum(e_in, 1.0) / np.maximum(e_out, 1.0)) < NEAR_END_DB
+    least = max((ACTIVE_RMS * 32768) ** 2, floor * 10 ** (ABOVE_FLOOR_DB / 10))
+    return passed & (e_out / np.maximum(samples, 1.0) > least)
+
+
+def _user_span(parts: list[tuple[int, np.ndarray, bool, float, float]], a: int, b: int,
+               floor: float) -> tuple[int, int]:
+    """`a`..`b` (samples) without the stretches at either end where only the coach was heard.
+
+    The voice detector holds an utterance open over the coach's residue around the user's
+    words; decoded, those words made a command unparseable ("next step tip")."""
+    k = np.ones(SMOOTH)
+    e_in, e_out, size = (np.convolve(np.array(x, dtype=np.float64), k, "same") for x in
+                         zip(*[(p[3], p[4], len(p[1])) for p in parts]))
+    user = np.flatnonzero(_the_user(e_in, e_out, size, floor))
+    if not len(user):
+        return a, b
+    first, last = parts[user[0]], parts[user[-1]]
+    return (max(a, first[0] - int(PRE_ROLL * RATE)),
+            min(b, last[0] + len(last[1]) + int(TAIL * RATE)))
+
+
 class EchoError(VoiceCoachError):
     """The echo canceller cannot run here."""
 
@@ -183,6 +219,9 @@ class EchoCanceller:
         # (first sample, Speex's output, the coach audible, mic energy, WebRTC's output energy)
         self._kept: deque[tuple[int, np.ndarray, bool, float, float]] = deque(maxlen=KEPT)
         self._done = 0  # samples of the second look's signal so far
+        # (the coach audible, mic energy, WebRTC's output energy, samples) of the last blocks
+        self._recent: deque[tuple[bool, float, float, int]] = deque(maxlen=SMOOTH)
+        self._power: deque[float] = deque(maxlen=FLOOR_BLOCKS)  # of WebRTC's output blocks
 
     def process(self, near: np.ndarray, capture_time: float) -> np.ndarray:
         """One int16 16 kHz mic block captured from `capture_time` on, with the echo removed."""
@@ -198,16 +237,20 @@ class EchoCanceller:
                   float(np.sum(np.square(out, dtype=np.float64))))
         if active:
             self._energy.append(energy)
+        self._recent.append((active, *energy, len(mic)))
+        self._power.append(energy[1] / max(1, len(mic)))
         if self._speex is not None:
             kept = self._speex.cancel(mic, far16)
             self._kept.append((self._done, kept, active, *energy))
             self._done += len(kept)
         return out
 
-    def second_look(self, start: float, end: float) -> np.ndarray | None:
+    def second_look(self, start: float, end: float) -> tuple[np.ndarray, float] | None:
         """For an utterance from `start` to `end` (seconds of the cancelled stream): if the
         coach was heard during it, the same stretch from Speex's canceller, which keeps a user
-        talking over the coach whole (see `adapters.speexdsp`); else None (nothing to redo)."""
+        talking over the coach whole (see `adapters.speexdsp`), and where it starts; else None
+        (nothing to redo). Stretches at either end where only the coach was heard are left
+        out (see `_user_span`)."""
         a, b = int((start - PRE_ROLL) * RATE), int(end * RATE)
         parts = [p for p in self._kept if p[0] < b and p[0] + len(p[1]) > a]
         over = [(e_in, e_out) for _, _, active, e_in, e_out in parts if active]
@@ -216,8 +259,23 @@ class EchoCanceller:
         e_in, e_out = np.sum(over, axis=0)
         if 10.0 * float(np.log10(max(e_in, 1.0) / max(e_out, 1.0))) >= NEAR_END_DB:
             return None  # WebRTC removed as much as from the coach alone: its own residue
+        if TRIM:
+            a, b = _user_span(parts, a, b, self._floor())
         x = np.concatenate([p[1] for p in parts])
-        return x[max(0, a - parts[0][0]):b - parts[0][0]]
+        x = x[max(0, a - parts[0][0]):b - parts[0][0]]
+        return x, max(a, parts[0][0]) / RATE
+
+    @property
+    def hears_the_user(self) -> bool:
+        """Whether the user is talking over the coach now (the last 90 ms): the coach was
+        audible, and what WebRTC let through was the user's voice, not the coach's residue."""
+        if not any(r[0] for r in self._recent):
+            return False
+        _, e_in, e_out, n = np.sum(self._recent, axis=0)
+        return bool(_the_user(np.array(e_in), np.array(e_out), np.array(n), self._floor()))
+
+    def _floor(self) -> float:
+        return float(np.percentile(self._power, 10)) if self._power else 0.0
 
     @property
     def erle_db(self) -> float | None:
@@ -236,8 +294,10 @@ class EchoCanceller:
 
         Until it is, the coach must not take what the mic hears while it talks for the user:
         a canceller that lost track of the speaker (the process stalled, a device changed)
-        removes next to nothing."""
-        if len(self._energy) < 50:
+        removes next to nothing. Nor is a canceller that is still learning the room: its
+        first 3 s of the coach's speech (the residue of the first 2 s decoded as "what", which
+        asks for a repeat, once the coach ducked under it)."""
+        if len(self._energy) < RECENT:
             return False
         energy = np.maximum(np.asarray(self._energy)[-RECENT:], 1.0)
         return 10.0 * float(np.median(np.log10(energy[:, 0] / energy[:, 1]))) >= EFFECTIVE_DB

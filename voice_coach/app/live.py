@@ -22,7 +22,6 @@ from voice_coach.core.events import Command, Say, StopSpeaking, TimerFired
 from voice_coach.ports import AudioSource, Observer, SpeechEngine
 
 if TYPE_CHECKING:
-    import numpy as np
     from rich.live import Live
     from rich.text import Text
 
@@ -123,7 +122,8 @@ CARRY_ON = frozenset({"louder", "quieter", "slower", "faster"})
 class BargeIn:
     """The user talks over the coach (only while echo cancellation is working: without it the
     mic would take the coach's own voice for a user). The coach ducks the moment the
-    recogniser hears words (not at every burst the voice detector takes for speech). Once
+    utterance is the user's: the canceller hears a voice it did not play, or the recogniser
+    hears words (not at every burst the voice detector takes for speech). Once
     they are judged, a command cuts it short so the answer comes now, and so does a command
     it is unsure of (it asks "sorry?" as a person would; said again, it is acted on); anything
     else (or a change of volume or pace) lets it carry on at full voice."""
@@ -132,7 +132,7 @@ class BargeIn:
         self.speaker, self.canceller = speaker, canceller
         self.ducked = False
 
-    def words_started(self) -> None:
+    def user_started(self) -> None:
         if self.speaker.speaking and self.canceller.effective:
             self.speaker.duck(True)
             self.ducked = True
@@ -176,8 +176,9 @@ def start_listening(utterances: Iterable[Utterance], listener: Listener, runtime
 def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser,
                     wake: WakeWordDetector | None = None,
                     on_wake: Callable[[float], None] | None = None,
-                    on_words: Callable[[], None] | None = None,
-                    second_look: Callable[[float, float], np.ndarray | None] | None = None,
+                    on_user: Callable[[], None] | None = None,
+                    canceller: EchoCanceller | None = None,
+                    stream_when: Callable[[], bool] | None = None,
                     ) -> Iterable[Utterance]:
     """Mic blocks -> utterances; "stop" ends its utterance as soon as the partial says so.
 
@@ -186,8 +187,10 @@ def utterances_from(mic: AudioSource, engine: SpeechEngine, parser: IntentParser
     """
     from voice_coach.asr.endpoint import StreamingEndpointer, barge_in_finisher
 
-    endpointer = StreamingEndpointer(engine, early_finish=barge_in_finisher(parser),
-                                     on_words=on_words, second_look=second_look)
+    endpointer = StreamingEndpointer(
+        engine, early_finish=barge_in_finisher(parser), on_user=on_user, stream_when=stream_when,
+        hears_the_user=(lambda: canceller.hears_the_user) if canceller is not None else None,
+        second_look=canceller.second_look if canceller is not None else None)
     for block in mic.frames():
         if wake is not None:
             for at in wake.feed(block):
@@ -272,8 +275,8 @@ def run_live(settings: Settings, engine: SpeechEngine, program: Program, parser:
         if isinstance(engine, EngineProcess):  # it loaded while the devices opened
             engine.wait_ready()
         start_listening(utterances_from(mic, engine, parser, wake, woke,
-                                        barge.words_started if barge else None,
-                                        canceller.second_look if canceller else None),
+                                        barge.user_started if barge else None, canceller,
+                                        stream_when=lambda: speaker.speaking),
                         listener, runtime, report)
         hint = f", commands after '{wake.phrase}'" if wake is not None else ""
         hint += ", echo cancellation on" if canceller is not None else ""

@@ -8,6 +8,7 @@ so an utterance can end *early* when the partial text is already a complete barg
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,9 @@ from voice_coach.content.intents import IntentParser
 from voice_coach.core.events import BARGE_IN
 from voice_coach.pcm import SAMPLE_RATE, as_int16
 from voice_coach.ports import SpeechEngine
+
+# (start, end) of an utterance in stream seconds -> other audio of it and where that starts
+SecondLook = Callable[[float, float], tuple[np.ndarray, float] | None]
 
 
 @dataclass
@@ -50,21 +54,29 @@ class StreamingEndpointer:
                  early_finish: Callable[[str], bool] | None = None,
                  max_seconds: float = 4.0, window: float = 0.3, ratio: float = 0.9,
                  vad_mode: int = pocketsphinx.Vad.LOOSE,
-                 on_words: Callable[[], None] | None = None,
-                 second_look: Callable[[float, float], np.ndarray | None] | None = None,
+                 on_user: Callable[[], None] | None = None,
+                 hears_the_user: Callable[[], bool] | None = None,
+                 second_look: SecondLook | None = None,
+                 stream_when: Callable[[], bool] | None = None,
                  ) -> None:
         self.ep = pocketsphinx.Endpointer(window=window, ratio=ratio, vad_mode=vad_mode,
                                           sample_rate=SAMPLE_RATE)
         self.frame = self.ep.frame_bytes // 2
         self.engine = engine
         self.early_finish = early_finish
-        # told once per utterance, as soon as its partial has words (without an engine: when
-        # it begins). Waiting for words skips the bursts of noise or of the coach's cancelled
-        # voice that the voice detector takes for speech: they decode as no words at all.
-        self.on_words = on_words
+        # told once per utterance, as soon as it is the user's: its partial has words, or the
+        # echo canceller hears the user over the coach (`hears_the_user`, which comes sooner);
+        # without an engine, when it begins. This skips the bursts of noise or of the coach's
+        # cancelled voice that the voice detector takes for speech: they decode as no words.
+        self.on_user, self.hears_the_user = on_user, hears_the_user
         # given an utterance's start and end, other audio of it to judge instead (the echo
         # canceller's, when the user talked over the coach; `EchoCanceller.second_look`)
         self.second_look = second_look
+        # asked as an utterance begins: stream it into the engine? (None: always.) The partial
+        # serves barge-in only (an early "stop", ducking on words), so while the coach is
+        # quiet streaming would cost CPU and the engine's end of stream (35 ms) for nothing.
+        self.stream_when = stream_when
+        self._streamed: SpeechEngine | None = None  # the engine this utterance streams into
         self._told = False
         self.max_samples = int(max_seconds * SAMPLE_RATE)
         self._pending = np.zeros(0, dtype=np.int16)
@@ -115,13 +127,16 @@ class StreamingEndpointer:
             if not self._speech:
                 self._start = self.ep.speech_start
                 self._told = False
-                if self.engine is not None:
-                    self.engine.start_utterance()
+                stream = self.stream_when is None or self.stream_when()
+                self._streamed = self.engine if stream else None
+                if self._streamed is not None:
+                    self._streamed.start_utterance()
             self._add(np.frombuffer(speech, dtype=np.int16))
-            if not self._told and (self.partial or self.engine is None):
+            if not self._told and (self.partial or self._streamed is None or
+                                   self.hears_the_user is not None and self.hears_the_user()):
                 self._told = True
-                if self.on_words is not None:
-                    self.on_words()
+                if self.on_user is not None:
+                    self.on_user()
             if self.early_finish is not None and self.partial and \
                     self.early_finish(self.partial):
                 self._draining = self.ep.in_speech
@@ -136,29 +151,25 @@ class StreamingEndpointer:
     def _add(self, chunk: np.ndarray) -> None:
         self._speech.append(chunk)
         self._n += len(chunk)
-        if self.engine is not None:
-            import time
-
+        if self._streamed is not None:
             t0 = time.perf_counter()
-            self.partial = self.engine.feed(chunk)
+            self.partial = self._streamed.feed(chunk)
             self._decode_s += time.perf_counter() - t0
 
     def _emit(self, reason: str) -> Utterance:
         samples = np.concatenate(self._speech) if self._speech else np.zeros(0, np.int16)
         hyps: list[Hypothesis] = []
-        if self.engine is not None:
-            import time
-
+        if self._streamed is not None:
             t0 = time.perf_counter()
-            hyps = self.engine.finish()
+            hyps = self._streamed.finish()
             self._decode_s += time.perf_counter() - t0
             if not hyps and reason == "early" and self.partial:
                 hyps = [Hypothesis(self.partial, 0.0, {"early": True})]
         start, end = self._start, self._start + len(samples) / SAMPLE_RATE
         if reason != "early" and self.second_look is not None:  # "early" keeps its partial
             other = self.second_look(start, end)
-            if other is not None and len(other):
-                samples, start = other, end - len(other) / SAMPLE_RATE
+            if other is not None and len(other[0]):
+                samples, start = other
         utt = Utterance(samples, start, end, reason, hyps, self._decode_s)
         self._speech, self._n, self._decode_s, self.partial = [], 0, 0.0, None
         return utt
