@@ -23,6 +23,7 @@ import numpy as np
 
 from voice_coach.adapters import tts
 from voice_coach.adapters.devices import load_sounddevice
+from voice_coach.adapters.earcons import Earcons
 from voice_coach.adapters.echo import EchoReference, SampleClock
 from voice_coach.adapters.mixer import SpeechQueue
 from voice_coach.core.events import Priority
@@ -71,8 +72,7 @@ class Speaker:
         self.linger = linger
         self.echo_reference = echo_reference  # told every block played (echo cancellation)
         self._want_rate, self._want_block, self._want_latency = samplerate, blocksize, latency
-        self._earcons = _load_earcons(earcon_dir)
-        self._resampled: dict[tuple[str, int], np.ndarray] = {}
+        self._earcons = Earcons(earcon_dir)
 
         self._wake = threading.Event()
         self.queue = SpeechQueue(samplerate or synth.samplerate, volume_steps, self._wake.set)
@@ -114,8 +114,10 @@ class Speaker:
         return uid
 
     def play(self, earcon: str) -> None:
-        samples = self._earcon(earcon)
-        if samples is not None and self._stream is not None:
+        samples = self._earcons.get(earcon, self.queue.samplerate)
+        if samples is None:
+            self._warn(f"earcon:{earcon}", f"no earcon named {earcon!r}")
+        elif self._stream is not None:
             self.queue.push_earcon(samples)
 
     def stop_speaking(self) -> None:
@@ -366,38 +368,10 @@ class Speaker:
             self._dropped.append((uid, False))
         self._wake.set()
 
-    # ---- earcons and messages
-
-    def _earcon(self, name: str) -> np.ndarray | None:
-        rate = self.queue.samplerate
-        key = (name, rate)
-        if key not in self._resampled:
-            if name not in self._earcons:
-                self._warn(f"earcon:{name}", f"no earcon named {name!r}")
-                return None
-            samples, src = self._earcons[name]
-            self._resampled[key] = resample(samples, src, rate)
-        return self._resampled[key]
+    # ---- messages
 
     def _warn(self, key: str, message: str) -> None:
         """Print a problem to stderr once per kind until it clears."""
         if key not in self._warned:
             self._warned.add(key)
             print(f"voice-coach: {message}", file=sys.stderr, flush=True)
-
-
-def _load_earcons(folder: Path | None) -> dict[str, tuple[np.ndarray, int]]:
-    if folder is None:
-        from voice_coach.resources import data_dir
-
-        try:
-            folder = data_dir("audio") / "earcons"
-        except FileNotFoundError:
-            return {}
-    out = {}
-    for path in sorted(Path(folder).glob("*.wav")):
-        try:
-            out[path.stem] = tts.read_wav(path)
-        except Exception as exc:
-            print(f"voice-coach: skipping earcon {path.name}: {exc}", file=sys.stderr)
-    return out

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voice_coach.adapters.tts import DEFAULT_RATE, read_wav, step_rate
+from voice_coach.adapters.earcons import Earcons
+from voice_coach.adapters.tts import DEFAULT_RATE, step_rate
 from voice_coach.app.clocks import ManualClock
 from voice_coach.app.runtime import Runtime
 from voice_coach.asr.audio_file import load_wav, save_wav
@@ -27,7 +28,6 @@ from voice_coach.errors import VoiceCoachError
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import resample, to_int16
 from voice_coach.ports import SpeechEngine, Synthesizer
-from voice_coach.resources import data_dir
 
 if TYPE_CHECKING:
     from voice_coach.content.intents import IntentParser
@@ -126,11 +126,9 @@ class DemoOutput:
 
 
 def load_earcons() -> dict[str, np.ndarray]:
-    earcons = {}
-    for path in sorted((data_dir("audio") / "earcons").glob("*.wav")):
-        samples, rate = read_wav(path)
-        earcons[path.stem] = resample(samples, rate, RATE).astype(np.float32) * 0.5
-    return earcons
+    earcons = Earcons()
+    return {name: np.asarray(earcons.get(name, RATE), np.float32) * 0.5
+            for name in earcons.names}
 
 
 class DemoError(VoiceCoachError):
