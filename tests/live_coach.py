@@ -53,10 +53,12 @@ class CoachProcess:
                  stderr: bool = False) -> tuple[float, str]:
         lines = self.errors if stderr else self.lines
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:  # the lines already in count even with timeout=0
             for t, line in list(lines):
                 if t >= after and re.search(pattern, line):
                     return t, line
+            if time.monotonic() >= deadline:
+                break
             time.sleep(0.02)
         raise AssertionError(f"no line matching {pattern!r}; got: {lines[-12:]}")
 
