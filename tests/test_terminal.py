@@ -29,9 +29,10 @@ EXIT_CODES = {"ctrl-c": 130, "SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
 
 def _take_terminal() -> None:  # in the child, after setsid: the pty becomes its terminal
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-    # as a shell in a terminal window starts it: a test run under nohup must not pass on its
-    # ignored SIGHUP (the coach keeps an ignored SIGHUP, as nohup asks)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    # as a shell in a terminal window starts it: a test run under nohup, or in the background,
+    # must not pass on its ignored SIGHUP or SIGINT (the coach keeps an ignored signal ignored)
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 class Terminal:
