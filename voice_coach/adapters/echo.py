@@ -42,7 +42,6 @@ NEAR_END_DB = EFFECTIVE_DB
 PRE_ROLL = 0.1
 
 
-TRIM = True
 # s kept after the last block in which the user was heard (a word's quiet end)
 TAIL = 0.15
 SMOOTH = 3  # blocks (90 ms) over which the user is looked for
@@ -61,7 +60,7 @@ def _the_user(e_in: np.ndarray, e_out: np.ndarray, samples: np.ndarray, floor: f
     return passed & (e_out / np.maximum(samples, 1.0) > least)
 
 
-def _user_span(parts: list[tuple[int, np.ndarray, bool, float, float]], a: int, b: int,
+def user_span(parts: list[tuple[int, np.ndarray, bool, float, float]], a: int, b: int,
                floor: float) -> tuple[int, int]:
     """`a`..`b` (samples) without the stretches at either end where only the coach was heard.
 
@@ -220,8 +219,7 @@ class EchoCanceller:
         self._kept: deque[tuple[int, np.ndarray, bool, float, float]] = deque(maxlen=KEPT)
         self._done = 0  # samples of the second look's signal so far
         # (the coach audible, mic energy, WebRTC's output energy, samples) of the last blocks
-        self._recent: deque[tuple[bool, float, float, int]] = deque(maxlen=SMOOTH)
-        self._power: deque[float] = deque(maxlen=FLOOR_BLOCKS)  # of WebRTC's output blocks
+        self._blocks: deque[tuple[bool, float, float, int]] = deque(maxlen=FLOOR_BLOCKS)
 
     def process(self, near: np.ndarray, capture_time: float) -> np.ndarray:
         """One int16 16 kHz mic block captured from `capture_time` on, with the echo removed."""
@@ -237,8 +235,7 @@ class EchoCanceller:
                   float(np.sum(np.square(out, dtype=np.float64))))
         if active:
             self._energy.append(energy)
-        self._recent.append((active, *energy, len(mic)))
-        self._power.append(energy[1] / max(1, len(mic)))
+        self._blocks.append((active, *energy, len(mic)))
         if self._speex is not None:
             kept = self._speex.cancel(mic, far16)
             self._kept.append((self._done, kept, active, *energy))
@@ -250,7 +247,7 @@ class EchoCanceller:
         coach was heard during it, the same stretch from Speex's canceller, which keeps a user
         talking over the coach whole (see `adapters.speexdsp`), and where it starts; else None
         (nothing to redo). Stretches at either end where only the coach was heard are left
-        out (see `_user_span`)."""
+        out (see `user_span`)."""
         a, b = int((start - PRE_ROLL) * RATE), int(end * RATE)
         parts = [p for p in self._kept if p[0] < b and p[0] + len(p[1]) > a]
         over = [(e_in, e_out) for _, _, active, e_in, e_out in parts if active]
@@ -259,8 +256,7 @@ class EchoCanceller:
         e_in, e_out = np.sum(over, axis=0)
         if 10.0 * float(np.log10(max(e_in, 1.0) / max(e_out, 1.0))) >= NEAR_END_DB:
             return None  # WebRTC removed as much as from the coach alone: its own residue
-        if TRIM:
-            a, b = _user_span(parts, a, b, self._floor())
+        a, b = user_span(parts, a, b, self._floor())
         x = np.concatenate([p[1] for p in parts])
         x = x[max(0, a - parts[0][0]):b - parts[0][0]]
         return x, max(a, parts[0][0]) / RATE
@@ -269,13 +265,18 @@ class EchoCanceller:
     def hears_the_user(self) -> bool:
         """Whether the user is talking over the coach now (the last 90 ms): the coach was
         audible, and what WebRTC let through was the user's voice, not the coach's residue."""
-        if not any(r[0] for r in self._recent):
+        recent = list(self._blocks)[-SMOOTH:]
+        if not any(r[0] for r in recent):
             return False
-        _, e_in, e_out, n = np.sum(self._recent, axis=0)
+        _, e_in, e_out, n = np.sum(recent, axis=0)
         return bool(_the_user(np.array(e_in), np.array(e_out), np.array(n), self._floor()))
 
     def _floor(self) -> float:
-        return float(np.percentile(self._power, 10)) if self._power else 0.0
+        """The usual power of WebRTC's output: the 10th percentile of the last 9 s of blocks."""
+        if not self._blocks:
+            return 0.0
+        power = [e_out / max(1, n) for _, _, e_out, n in self._blocks]
+        return float(np.percentile(power, 10))
 
     @property
     def erle_db(self) -> float | None:
