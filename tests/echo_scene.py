@@ -30,6 +30,7 @@ from voice_coach.asr.endpoint import (
 )
 from voice_coach.asr.recognize import interpret, recognize_samples
 from voice_coach.content.intents import IntentParser
+from voice_coach.core.events import BARGE_IN
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import as_int16
 from voice_coach.ports import SpeechEngine
@@ -173,6 +174,10 @@ def hear(mic: Mic, engine: SpeechEngine, parser: IntentParser, second_look: bool
     for utt in utterances(mic, second_look, *((engine, parser) if live else ())):
         if utt.reason == "early" and utt.hypotheses:
             rec = interpret(utt.hypotheses, engine.name, parser, 0.0)
+            if rec.intent is None and utt.looked_again:  # as `Listener` does: a doubted
+                again = recognize_samples(utt.samples, engine, parser)  # "stop" looked at again
+                if again.intent is not None and again.intent.name in BARGE_IN:
+                    rec = again
         else:
             rec = recognize_samples(utt.samples, engine, parser)
         texts.append(rec.text)

@@ -297,6 +297,30 @@ def test_a_command_half_heard_over_the_coach_gets_a_sorry_only_while_cancelling_
     assert judge("what's the cue", 0.3) == "rejected"
 
 
+@needs_espeak
+@pytest.mark.audio
+def test_a_doubted_early_stop_over_the_coach_is_looked_at_again(
+        renders: Path, engine: PocketsphinxEngine, parser: IntentParser) -> None:
+    """Cut short on a partial "stop" that the stream then doubted: the second look's samples
+    decide, for a barge-in intent only."""
+    from voice_coach.asr.base import Hypothesis
+    from voice_coach.asr.endpoint import Utterance
+
+    listener = Listener(engine, parser, is_speaking=lambda: True, echo_cancelled=lambda: True)
+    doubted = [Hypothesis("stop", 0.0, {"confidence": 0.2})]
+
+    def early(text: str, looked_again: bool = True) -> Utterance:
+        said = as_int16(render(text, renders, voice="en-us+f3"))
+        return Utterance(said, 0.0, len(said) / RATE, "early", doubted,
+                         looked_again=looked_again)
+
+    verdict = listener.hear(early("stop talking"))
+    assert verdict.reason == "accepted" and verdict.intent is not None
+    assert verdict.intent.name == "stop"
+    assert listener.hear(early("stop talking", looked_again=False)).intent is None
+    assert listener.hear(early("what's the cue")).intent is None  # not a barge-in intent
+
+
 # ---- ducking
 
 

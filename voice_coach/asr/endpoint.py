@@ -33,6 +33,7 @@ class Utterance:
     reason: str  # "silence", "max_length", "early", "end_of_stream"
     hypotheses: list[Hypothesis] = field(default_factory=list)  # when an engine is attached
     decode_seconds: float = 0.0
+    looked_again: bool = False  # `samples` are the second look's (see `StreamingEndpointer`)
 
 
 def barge_in_finisher(parser: IntentParser, intents: Iterable[str] = BARGE_IN,
@@ -166,11 +167,11 @@ class StreamingEndpointer:
             if not hyps and reason == "early" and self.partial:
                 hyps = [Hypothesis(self.partial, 0.0, {"early": True})]
         start, end = self._start, self._start + len(samples) / SAMPLE_RATE
-        if reason != "early" and self.second_look is not None:  # "early" keeps its partial
-            other = self.second_look(start, end)
-            if other is not None and len(other[0]):
-                samples, start = other
-        utt = Utterance(samples, start, end, reason, hyps, self._decode_s)
+        other = self.second_look(start, end) if self.second_look is not None else None
+        looked_again = other is not None and len(other[0]) > 0
+        if other is not None and looked_again:  # "early" keeps its hypotheses too
+            samples, start = other
+        utt = Utterance(samples, start, end, reason, hyps, self._decode_s, looked_again)
         self._speech, self._n, self._decode_s, self.partial = [], 0, 0.0, None
         return utt
 

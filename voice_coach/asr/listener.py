@@ -88,7 +88,13 @@ class Listener:
         """
         early = utt.hypotheses if utt.reason == "early" else None
         if self.wake is None:
-            return self.judge(utt.samples, hypotheses=early)
+            verdict = self.judge(utt.samples, hypotheses=early)
+            if early and verdict.intent is None and utt.looked_again:
+                # cut short on a partial "stop" said over the coach that the stream then
+                # doubted: what the second look heard may confirm it, and only it
+                again = self.judge(utt.samples, True, barge_in_only=True)
+                return again if again.intent is not None else verdict
+            return verdict
         speaking = self.is_speaking()
         admitted = self.wake.admit(utt)
         if admitted is not None:
