@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -265,7 +266,7 @@ class EchoCanceller:
     def hears_the_user(self) -> bool:
         """Whether the user is talking over the coach now (the last 90 ms): the coach was
         audible, and what WebRTC let through was the user's voice, not the coach's residue."""
-        recent = list(self._blocks)[-SMOOTH:]
+        recent = list(islice(reversed(self._blocks), SMOOTH))  # not a copy of all 9 s
         if not any(r[0] for r in recent):
             return False
         _, e_in, e_out, n = np.sum(recent, axis=0)

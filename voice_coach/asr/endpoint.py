@@ -167,10 +167,11 @@ class StreamingEndpointer:
             if not hyps and reason == "early" and self.partial:
                 hyps = [Hypothesis(self.partial, 0.0, {"early": True})]
         start, end = self._start, self._start + len(samples) / SAMPLE_RATE
-        other = self.second_look(start, end) if self.second_look is not None else None
-        looked_again = other is not None and len(other[0]) > 0
-        if other is not None and looked_again:  # "early" keeps its hypotheses too
-            samples, start = other
+        looked_again = False  # "early" keeps its hypotheses too
+        if self.second_look is not None:
+            other = self.second_look(start, end)
+            if other is not None and len(other[0]):
+                (samples, start), looked_again = other, True
         utt = Utterance(samples, start, end, reason, hyps, self._decode_s, looked_again)
         self._speech, self._n, self._decode_s, self.partial = [], 0, 0.0, None
         return utt
