@@ -299,14 +299,18 @@ def test_a_command_half_heard_over_the_coach_gets_a_sorry_only_while_cancelling_
 
 @needs_espeak
 @pytest.mark.audio
+@pytest.mark.parametrize("wake", [False, True], ids=["no wake word", "wake word not said"])
 def test_a_doubted_early_stop_over_the_coach_is_looked_at_again(
-        renders: Path, engine: PocketsphinxEngine, parser: IntentParser) -> None:
+        renders: Path, engine: PocketsphinxEngine, parser: IntentParser, wake: bool) -> None:
     """Cut short on a partial "stop" that the stream then doubted: the second look's samples
-    decide, for a barge-in intent only."""
+    decide, for a barge-in intent only; in wake-word mode too, where a barge-in needs no wake
+    word while the coach talks."""
     from voice_coach.asr.base import Hypothesis
     from voice_coach.asr.endpoint import Utterance
+    from voice_coach.asr.wakeword import WakeWindow
 
-    listener = Listener(engine, parser, is_speaking=lambda: True, echo_cancelled=lambda: True)
+    listener = Listener(engine, parser, is_speaking=lambda: True, echo_cancelled=lambda: True,
+                        wake=WakeWindow(8.0) if wake else None)
     doubted = [Hypothesis("stop", 0.0, {"confidence": 0.2})]
 
     def early(text: str, looked_again: bool = True) -> Utterance:

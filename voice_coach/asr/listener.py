@@ -86,25 +86,30 @@ class Listener:
         Outside the wake window nothing is decoded while the coach is quiet (a busy room costs
         no recognition); while it talks the utterance is decoded for barge-in intents only.
         """
-        early = utt.hypotheses if utt.reason == "early" else None
         if self.wake is None:
-            verdict = self.judge(utt.samples, hypotheses=early)
-            if early and verdict.intent is None and utt.looked_again:
-                # cut short on a partial "stop" said over the coach that the stream then
-                # doubted: what the second look heard may confirm it, and only it
-                again = self.judge(utt.samples, True, barge_in_only=True)
-                return again if again.intent is not None else verdict
-            return verdict
+            return self._judge_utterance(utt)
         speaking = self.is_speaking()
         admitted = self.wake.admit(utt)
         if admitted is not None:
-            return self.judge(admitted.samples, speaking,
-                              hypotheses=early if admitted is utt else None)
+            return self._judge_utterance(admitted, speaking)
         if speaking:  # without the wake word only a barge-in may interrupt
-            return self.judge(utt.samples, True, hypotheses=early, barge_in_only=True)
+            return self._judge_utterance(utt, True, barge_in_only=True)
         at = self.wake.woke_at
         said_it = at is not None and utt.start <= at <= utt.end + 0.5
         return Verdict(None, "", 0.0, "wake word" if said_it else "no wake word", 0.0)
+
+    def _judge_utterance(self, utt: Utterance, speaking: bool | None = None,
+                         barge_in_only: bool | None = None) -> Verdict:
+        """`judge`, from the stream's hypotheses when `utt` was cut short on a partial "stop".
+        If the stream then doubted it and the utterance was said over the coach, what the second
+        look heard may confirm it, and only it."""
+        early = utt.hypotheses if utt.reason == "early" else None
+        verdict = self.judge(utt.samples, speaking, hypotheses=early,
+                             barge_in_only=barge_in_only)
+        if early and verdict.intent is None and utt.looked_again:
+            again = self.judge(utt.samples, True, barge_in_only=True)
+            return again if again.intent is not None else verdict
+        return verdict
 
     def judge(self, samples: np.ndarray, speaking: bool | None = None,
               hypotheses: list[Hypothesis] | None = None,
