@@ -25,7 +25,7 @@ from rich.table import Table
 
 from bench.sections import section
 from tests.audio_util import render
-from tests.echo_scene import BLOCK, coach_voice, echo_of, hear, scene
+from tests.echo_scene import BLOCK, Earlier, coach_voice, echo_of, hear, scene
 from voice_coach.adapters.echo import EchoCanceller
 from voice_coach.asr.pocketsphinx_engine import PocketsphinxEngine
 from voice_coach.content.intents import Grammar, IntentParser
@@ -80,32 +80,43 @@ def accuracy(far: np.ndarray, folder: Path, engine: PocketsphinxEngine,
     return {"n": n, "right": right, "words": words, "texts": texts}
 
 
-LOOKS: dict[str, dict[str, bool]] = {
-    "as live": dict(second_look=True, live=True),
-    "second look, not ducked": dict(second_look=True, live=False),
-    "WebRTC's output only": dict(second_look=False, live=False)}
 REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "audio" / "real_speech"
+EARLIER = 20.0  # s of the coach's speech before the scene, for a session under way
+
+
+def real_conditions(far: np.ndarray) -> dict[str, tuple[dict[str, Any], dict[str, bool]]]:
+    """How the real recordings are heard (scene, hearing): in silence; over the coach 4 s
+    into the session, as the live coach hears them (second look, streamed, ducked), without
+    the ducking, without the second look; and as live in a session under way, the canceller
+    having heard EARLIER s of the coach's other lines."""
+    session = Earlier.of(np.resize(far[9 * RATE:], int(EARLIER * RATE)))
+    live, look = dict(second_look=True, live=True), dict(second_look=True, live=False)
+    return {"in silence": (dict(coach=False, cancelled=False), {}),
+            "as live": ({}, live),
+            "second look, not ducked": ({}, look),
+            "WebRTC's output only": ({}, dict(second_look=False, live=False)),
+            "as live, session under way": (dict(earlier=session), live)}
 
 
 def real_over_coach(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentParser,
                     folder: Path = REAL_DIR) -> dict[str, Any]:
-    """The real recordings said 4 s into the coach's voice (its first 9 s), cancelled: real
-    commands acted on, and real non-commands acted on (any action at all): as the live coach
-    hears them (second look, streamed, ducked), without the ducking, and without the second
-    look."""
+    """The real recordings said 4 s into the coach's voice (its first 9 s), each condition of
+    `real_conditions`: real commands acted on, and real non-commands acted on (any action)."""
     from bench.real_bench import load_clips
     from voice_coach.asr.audio_file import load_wav
 
     if not (folder / "manifest.csv").is_file():
         return {"skipped": f"no real-speech set at {folder}"}
+    conditions = real_conditions(far)
     far = far[:9 * RATE]
     counts: dict[str, dict[str, Any]] = {
-        look: {"commands": 0, "right": 0, "others": 0, "acted_on_others": 0, "false": []}
-        for look in LOOKS}
+        name: {"commands": 0, "right": 0, "others": 0, "acted_on_others": 0, "false": []}
+        for name in conditions}
     for clip in load_clips(folder):
-        mic = scene(load_wav(folder / clip["path"]), far, at=4.0)
-        for look, c in counts.items():
-            heard = hear(mic, engine, parser, **LOOKS[look])
+        user = load_wav(folder / clip["path"])
+        for name, (where, how) in conditions.items():
+            heard = hear(scene(user, far, at=4.0, **where), engine, parser, **how)
+            c = counts[name]
             if clip["kind"] == "command":
                 c["commands"] += 1
                 c["right"] += heard.intents == [clip["intent"]]
@@ -251,10 +262,14 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     if "skipped" in real:
         table.add_row("real recordings over the coach", f"skipped ({real['skipped']})", "")
     looks: dict[str, dict[str, Any]] = {} if "skipped" in real else real
-    for look, c in looks.items():
-        table.add_row(f"real recordings over the coach, {look}: commands right / "
-                      "non-commands acted on",
-                      f"{c['right']}/{c['commands']} / {c['acted_on_others']}/{c['others']}", "")
+    quiet = looks.get("in silence", {}).get("right", 0)
+    for name, c in looks.items():
+        share = f" ({100 * c['right'] / quiet:.0f} % of silence)" if quiet and c is not \
+            looks["in silence"] else ""
+        table.add_row(f"real recordings, {name}: commands right / non-commands acted on",
+                      f"{c['right']}/{c['commands']}{share} / "
+                      f"{c['acted_on_others']}/{c['others']}",
+                      "≥ 90 % of silence" if name.startswith("as live") else "")
     if not lives:
         table.add_row("live sessions on the echo path", "skipped (--quick)", "")
     for name, lv in lives.items():

@@ -65,6 +65,21 @@ def noise_like(n: int, level_db: float) -> np.ndarray:
     return piece * (10 ** (level_db / 20) / float(np.sqrt(np.mean(piece ** 2))))
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """The coach's speech earlier in the session, as the mic heard it through the room: the
+    canceller has learnt the room on it before the scene begins (Speex's filter needs some
+    20 s of the coach's voice to remove all it will)."""
+    samples: np.ndarray  # int16
+    far: np.ndarray
+
+    @classmethod
+    def of(cls, far: np.ndarray, delay: float = 0.05, gain_db: float = -10.0,
+           noise_db: float = -70.0) -> Earlier:
+        mic = echo_of(far, delay, gain_db) + noise_like(len(far), noise_db)
+        return cls(as_int16(np.clip(mic, -1, 1)), far)
+
+
 @dataclass
 class Mic:
     """What the mic hears, and what the coach played (None: no cancelling)."""
@@ -73,13 +88,14 @@ class Mic:
     # everything but the coach's echo, and the echo path: to hear the coach turned down
     rest: np.ndarray | None = None
     path: tuple[float, float] = (0.05, -10.0)
+    earlier: Earlier | None = None  # None: the scene is the first the canceller hears
 
     def played_at(self, gain: np.ndarray) -> Mic:
         """The same scene with the coach's voice scaled by `gain` (per sample) as it played."""
         assert self.far is not None and self.rest is not None
         far = self.far * gain
         mic = as_int16(np.clip(echo_of(far, *self.path) + self.rest, -1, 1))
-        return Mic(mic, far, self.rest, self.path)
+        return Mic(mic, far, self.rest, self.path, self.earlier)
 
 
 @dataclass
@@ -116,6 +132,17 @@ def _cancelled(mic: Mic, second_look: bool, engine: SpeechEngine | None,
     assert mic.far is not None
     far = mic.far
     canceller = EchoCanceller()
+    before = 0.0  # s of the canceller's stream before the scene
+    if mic.earlier is not None:
+        x, y = mic.earlier.samples, mic.earlier.far
+        for i in range(0, len(x) - BLOCK + 1, BLOCK):
+            canceller.cancel(x[i:i + BLOCK], y[i:i + BLOCK])
+        before = len(x) // BLOCK * BLOCK / RATE
+
+    def look(start: float, end: float) -> tuple[np.ndarray, float] | None:
+        found = canceller.second_look(start + before, end + before)
+        return None if found is None else (found[0], found[1] - before)
+
     at, ducked, ducks = 0, None, []
 
     def speaking() -> bool:  # `Speaker.speaking`: playing, or within its 0.3 s linger
@@ -131,7 +158,7 @@ def _cancelled(mic: Mic, second_look: bool, engine: SpeechEngine | None,
         assert parser is not None
         kw = dict(engine=engine, early_finish=barge_in_finisher(parser), stream_when=speaking,
                   on_user=user_started, hears_the_user=lambda: canceller.hears_the_user)
-    endpointer = StreamingEndpointer(second_look=canceller.second_look if second_look else None,
+    endpointer = StreamingEndpointer(second_look=look if second_look else None,
                                      **kw)
     out: list[Utterance] = []
     for at in range(0, len(mic.samples) - BLOCK + 1, BLOCK):
@@ -148,9 +175,10 @@ def _cancelled(mic: Mic, second_look: bool, engine: SpeechEngine | None,
 
 def scene(user: np.ndarray | None, far: np.ndarray, *, at: float = 2.0, delay: float = 0.05,
           gain_db: float = -10.0, user_db: float = -16.0, noise_db: float = -70.0,
-          cancelled: bool = True, coach: bool = True) -> Mic:
+          cancelled: bool = True, coach: bool = True, earlier: Earlier | None = None) -> Mic:
     """What the mic passes on: the coach's echo (if `coach`), the user (peak `user_db` dBFS)
-    from `at` seconds, noise; with `cancelled`, through the canceller."""
+    from `at` seconds, noise; with `cancelled`, through the canceller (which has heard
+    `earlier` first, if given: a session under way)."""
     n = len(far)
     rest = np.zeros(n)
     if user is not None:
@@ -162,7 +190,7 @@ def scene(user: np.ndarray | None, far: np.ndarray, *, at: float = 2.0, delay: f
     mic = (echo_of(far, delay, gain_db) if coach else 0.0) + rest
     mic16 = as_int16(np.clip(mic, -1, 1))
     played = far if coach else np.zeros(n)
-    return Mic(mic16, played if cancelled else None, rest, (delay, gain_db))
+    return Mic(mic16, played if cancelled else None, rest, (delay, gain_db), earlier)
 
 
 def hear(mic: Mic, engine: SpeechEngine, parser: IntentParser, second_look: bool = True,

@@ -7,8 +7,10 @@ echo with WebRTC's canceller (AEC3, from `pywebrtc-audio`). Because the coach kn
 it played, this works the same under PulseAudio, PipeWire or bare ALSA, with no system setup.
 
 WebRTC's output is what the voice detector cuts utterances on: it leaves the least of the coach.
-But it carves up a user who talks over the coach, so such an utterance is judged from a second
-canceller's output instead (`second_look`, Speex's, which leaves the user whole).
+But its suppressor carves up a user who talks over the coach (a short "stop" was often not found
+as speech at all), so in blocks of double talk the detector gets a second canceller's output
+instead (Speex's linear filter, which leaves the user whole), and an utterance said over the
+coach is judged from that canceller's output (`second_look`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ TAIL = 0.15
 SMOOTH = 3  # blocks (90 ms) over which the user is looked for
 ABOVE_FLOOR_DB = 10.0  # a voice, not the room: this far over the output's usual power
 FLOOR_BLOCKS = 300  # the usual power: the 10th percentile over the last 9 s
+# Speex's filter has learnt the room when its median block removes this much of the coach: 10 dB
+# over NEAR_END_DB, so that blocks of the coach's residue seldom read as the user's. On the
+# rendered room it gets there after 6-10 s of the coach's speech (Speex removes 6 dB in the
+# first 2 s, 17 after 4-6 s, 25-30 after 20 s).
+LEARNT_DB = NEAR_END_DB + 10.0
 
 
 def _the_user(e_in: np.ndarray, e_out: np.ndarray, samples: np.ndarray, floor: float,
@@ -59,6 +66,10 @@ def _the_user(e_in: np.ndarray, e_out: np.ndarray, samples: np.ndarray, floor: f
     passed = 10.0 * np.log10(np.maximum(e_in, 1.0) / np.maximum(e_out, 1.0)) < NEAR_END_DB
     least = max((ACTIVE_RMS * 32768) ** 2, floor * 10 ** (ABOVE_FLOOR_DB / 10))
     return passed & (e_out / np.maximum(samples, 1.0) > least)
+
+
+def _removed_db(e_in: float, e_out: float) -> float:
+    return 10.0 * float(np.log10(max(e_in, 1.0) / max(e_out, 1.0)))
 
 
 def user_span(parts: list[tuple[int, np.ndarray, bool, float, float]], a: int, b: int,
@@ -221,6 +232,8 @@ class EchoCanceller:
         self._done = 0  # samples of the second look's signal so far
         # (the coach audible, mic energy, WebRTC's output energy, samples) of the last blocks
         self._blocks: deque[tuple[bool, float, float, int]] = deque(maxlen=FLOOR_BLOCKS)
+        self._floor_now: float | None = None  # `_floor()` until the next block
+        self._speex_db: deque[float] = deque(maxlen=RECENT)  # its per-block figures, coach on
 
     def process(self, near: np.ndarray, capture_time: float) -> np.ndarray:
         """One int16 16 kHz mic block captured from `capture_time` on, with the echo removed."""
@@ -237,10 +250,22 @@ class EchoCanceller:
         if active:
             self._energy.append(energy)
         self._blocks.append((active, *energy, len(mic)))
-        if self._speex is not None:
-            kept = self._speex.cancel(mic, far16)
-            self._kept.append((self._done, kept, active, *energy))
-            self._done += len(kept)
+        self._floor_now = None
+        if self._speex is None:
+            return out
+        kept = self._speex.cancel(mic, far16)
+        self._kept.append((self._done, kept, active, *energy))
+        self._done += len(kept)
+        if not active or len(kept) != len(mic):
+            return out
+        e_kept = float(np.sum(np.square(kept, dtype=np.float64)))
+        removed = _removed_db(energy[0], e_kept)
+        self._speex_db.append(removed)
+        # the user talks over the coach: Speex removed less than from the coach's voice alone
+        # and left sound; WebRTC's suppressor would carve them up (see the module's note)
+        if removed < NEAR_END_DB and e_kept / len(kept) > (ACTIVE_RMS * 32768) ** 2 \
+                and self.speex_learnt and self.effective:
+            return kept
         return out
 
     def second_look(self, start: float, end: float) -> tuple[np.ndarray, float] | None:
@@ -273,11 +298,12 @@ class EchoCanceller:
         return bool(_the_user(np.array(e_in), np.array(e_out), np.array(n), self._floor()))
 
     def _floor(self) -> float:
-        """The usual power of WebRTC's output: the 10th percentile of the last 9 s of blocks."""
-        if not self._blocks:
-            return 0.0
-        power = [e_out / max(1, n) for _, _, e_out, n in self._blocks]
-        return float(np.percentile(power, 10))
+        """The usual power of WebRTC's output: the 10th percentile of the last 9 s of blocks
+        (worked out once per block)."""
+        if self._floor_now is None:
+            power = [e_out / max(1, n) for _, _, e_out, n in self._blocks]
+            self._floor_now = float(np.percentile(power, 10)) if power else 0.0
+        return self._floor_now
 
     @property
     def erle_db(self) -> float | None:
@@ -289,6 +315,13 @@ class EchoCanceller:
             return None
         e_in, e_out = np.sum(np.asarray(self._energy)[-blocks:], axis=0)
         return 10.0 * float(np.log10(max(e_in, 1.0) / max(e_out, 1.0)))
+
+    @property
+    def speex_learnt(self) -> bool:
+        """Whether Speex's filter has learnt the room: the median of its per-block figures over
+        the last 3 s of the coach's speech is LEARNT_DB or more. Before (its first 10-20 s of
+        the coach), blocks of the coach's residue pass it as if they were the user's."""
+        return len(self._speex_db) == RECENT and float(np.median(self._speex_db)) >= LEARNT_DB
 
     @property
     def effective(self) -> bool:
