@@ -69,6 +69,7 @@ def _the_user(e_in: np.ndarray, e_out: np.ndarray, samples: np.ndarray, floor: f
 
 
 def _removed_db(e_in: float, e_out: float) -> float:
+    """How much a canceller removed (dB): the energy it was given over what it let through."""
     return 10.0 * float(np.log10(max(e_in, 1.0) / max(e_out, 1.0)))
 
 
@@ -280,7 +281,7 @@ class EchoCanceller:
         if not over or not self.effective:
             return None
         e_in, e_out = np.sum(over, axis=0)
-        if 10.0 * float(np.log10(max(e_in, 1.0) / max(e_out, 1.0))) >= NEAR_END_DB:
+        if _removed_db(e_in, e_out) >= NEAR_END_DB:
             return None  # WebRTC removed as much as from the coach alone: its own residue
         a, b = user_span(parts, a, b, self._floor())
         x = np.concatenate([p[1] for p in parts])
@@ -314,7 +315,7 @@ class EchoCanceller:
         if len(self._energy) < 50:
             return None
         e_in, e_out = np.sum(np.asarray(self._energy)[-blocks:], axis=0)
-        return 10.0 * float(np.log10(max(e_in, 1.0) / max(e_out, 1.0)))
+        return _removed_db(e_in, e_out)
 
     @property
     def speex_learnt(self) -> bool:
