@@ -52,7 +52,7 @@ ABOVE_FLOOR_DB = 10.0  # a voice, not the room: this far over the output's usual
 FLOOR_BLOCKS = 300  # the usual power: the 10th percentile over the last 9 s
 # Speex's filter has learnt the room when its median block removes this much of the coach: 10 dB
 # over NEAR_END_DB, so that blocks of the coach's residue seldom read as the user's. On the
-# rendered room it gets there after 6-10 s of the coach's speech (Speex removes 6 dB in the
+# rendered room it gets there after 10-12 s of the coach's speech (Speex removes 6 dB in the
 # first 2 s, 17 after 4-6 s, 25-30 after 20 s).
 LEARNT_DB = NEAR_END_DB + 10.0
 
@@ -320,7 +320,7 @@ class EchoCanceller:
     @property
     def speex_learnt(self) -> bool:
         """Whether Speex's filter has learnt the room: the median of its per-block figures over
-        the last 3 s of the coach's speech is LEARNT_DB or more. Before (its first 10-20 s of
+        the last 3 s of the coach's speech is LEARNT_DB or more. Before (its first 10-12 s of
         the coach), blocks of the coach's residue pass it as if they were the user's."""
         return len(self._speex_db) == RECENT and float(np.median(self._speex_db)) >= LEARNT_DB
 
