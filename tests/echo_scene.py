@@ -79,6 +79,12 @@ class Earlier:
         mic = echo_of(far, delay, gain_db) + noise_like(len(far), noise_db)
         return cls(as_int16(np.clip(mic, -1, 1)), far)
 
+    def teach(self, canceller: EchoCanceller) -> float:
+        """Feed this speech to `canceller` block by block; the seconds of its stream it took."""
+        for i in range(0, len(self.samples) - BLOCK + 1, BLOCK):
+            canceller.cancel(self.samples[i:i + BLOCK], self.far[i:i + BLOCK])
+        return len(self.samples) // BLOCK * BLOCK / RATE
+
 
 @dataclass
 class Mic:
@@ -132,12 +138,8 @@ def _cancelled(mic: Mic, second_look: bool, engine: SpeechEngine | None,
     assert mic.far is not None
     far = mic.far
     canceller = EchoCanceller()
-    before = 0.0  # s of the canceller's stream before the scene
-    if mic.earlier is not None:
-        x, y = mic.earlier.samples, mic.earlier.far
-        for i in range(0, len(x) - BLOCK + 1, BLOCK):
-            canceller.cancel(x[i:i + BLOCK], y[i:i + BLOCK])
-        before = len(x) // BLOCK * BLOCK / RATE
+    # s of the canceller's stream before the scene
+    before = mic.earlier.teach(canceller) if mic.earlier is not None else 0.0
 
     def look(start: float, end: float) -> tuple[np.ndarray, float] | None:
         found = canceller.second_look(start + before, end + before)

@@ -201,8 +201,7 @@ def test_a_user_over_the_coach_reaches_the_voice_detector_whole(far: np.ndarray,
     earlier = Earlier.of(np.resize(far[9 * RATE:], 20 * RATE))  # a session under way
     mic = scene(user, far, at=12.0)
     canceller = EchoCanceller()
-    for i in range(0, len(earlier.far) - BLOCK + 1, BLOCK):
-        canceller.cancel(earlier.samples[i:i + BLOCK], earlier.far[i:i + BLOCK])
+    earlier.teach(canceller)
     assert canceller.speex_learnt
     out = np.concatenate([canceller.cancel(mic.samples[i:i + BLOCK], far[i:i + BLOCK])
                           for i in range(0, len(far) - BLOCK + 1, BLOCK)]).astype(np.float64)
