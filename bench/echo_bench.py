@@ -16,6 +16,7 @@ import argparse
 import re
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -84,38 +85,39 @@ REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "audio" / "re
 EARLIER = 20.0  # s of the coach's speech before the scene, for a session under way
 
 
-def real_conditions(far: np.ndarray) -> dict[str, tuple[dict[str, Any], dict[str, bool]]]:
-    """How the real recordings are heard (scene, hearing): in silence; over the coach 4 s
-    into the session, as the live coach hears them (second look, streamed, ducked), without
-    the ducking, without the second look; and as live in a session under way, the canceller
-    having heard EARLIER s of the coach's other lines."""
-    session = Earlier.of(np.resize(far[9 * RATE:], int(EARLIER * RATE)))
-    live, look = dict(second_look=True, live=True), dict(second_look=True, live=False)
-    return {"in silence": (dict(coach=False, cancelled=False), {}),
-            "as live": ({}, live),
-            "second look, not ducked": ({}, look),
-            "WebRTC's output only": ({}, dict(second_look=False, live=False)),
-            "as live, session under way": (dict(earlier=session), live)}
+_LIVE = dict(second_look=True, live=True)
+# how the real recordings are heard: (scene, hearing). Scenes: "silence", the coach quiet;
+# "start", said 4 s into the session; "under way", the same after EARLIER s of the coach
+REAL_CONDITIONS: dict[str, tuple[str, dict[str, bool]]] = {
+    "in silence": ("silence", {}),
+    "as live": ("start", _LIVE),
+    "second look, not ducked": ("start", dict(second_look=True, live=False)),
+    "WebRTC's output only": ("start", dict(second_look=False, live=False)),
+    "as live, session under way": ("under way", _LIVE)}
 
 
 def real_over_coach(far: np.ndarray, engine: PocketsphinxEngine, parser: IntentParser,
                     folder: Path = REAL_DIR) -> dict[str, Any]:
-    """The real recordings said 4 s into the coach's voice (its first 9 s), each condition of
-    `real_conditions`: real commands acted on, and real non-commands acted on (any action)."""
+    """The real recordings said 4 s into the coach's voice (its first 9 s), in each of
+    REAL_CONDITIONS: real commands acted on, and real non-commands acted on (any action). In a
+    session under way the canceller has first heard EARLIER s of the coach's other lines."""
     from bench.real_bench import load_clips
     from voice_coach.asr.audio_file import load_wav
 
     if not (folder / "manifest.csv").is_file():
         return {"skipped": f"no real-speech set at {folder}"}
-    conditions = real_conditions(far)
+    session = Earlier.of(np.resize(far[9 * RATE:], int(EARLIER * RATE)))
     far = far[:9 * RATE]
     counts: dict[str, dict[str, Any]] = {
         name: {"commands": 0, "right": 0, "others": 0, "acted_on_others": 0, "false": []}
-        for name in conditions}
+        for name in REAL_CONDITIONS}
     for clip in load_clips(folder):
         user = load_wav(folder / clip["path"])
-        for name, (where, how) in conditions.items():
-            heard = hear(scene(user, far, at=4.0, **where), engine, parser, **how)
+        start = scene(user, far, at=4.0)
+        mics = {"silence": scene(user, far, at=4.0, coach=False, cancelled=False),
+                "start": start, "under way": replace(start, earlier=session)}
+        for name, (where, how) in REAL_CONDITIONS.items():
+            heard = hear(mics[where], engine, parser, **how)
             c = counts[name]
             if clip["kind"] == "command":
                 c["commands"] += 1
@@ -264,8 +266,8 @@ def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     looks: dict[str, dict[str, Any]] = {} if "skipped" in real else real
     quiet = looks.get("in silence", {}).get("right", 0)
     for name, c in looks.items():
-        share = f" ({100 * c['right'] / quiet:.0f} % of silence)" if quiet and c is not \
-            looks["in silence"] else ""
+        share = f" ({100 * c['right'] / quiet:.0f} % of silence)" \
+            if quiet and name != "in silence" else ""
         table.add_row(f"real recordings, {name}: commands right / non-commands acted on",
                       f"{c['right']}/{c['commands']}{share} / "
                       f"{c['acted_on_others']}/{c['others']}",
