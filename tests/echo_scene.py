@@ -28,9 +28,8 @@ from voice_coach.asr.endpoint import (
     barge_in_finisher,
     split_utterances,
 )
-from voice_coach.asr.recognize import interpret, recognize_samples
+from voice_coach.asr.listener import Listener
 from voice_coach.content.intents import IntentParser
-from voice_coach.core.events import BARGE_IN
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import as_int16
 from voice_coach.ports import SpeechEngine
@@ -197,20 +196,15 @@ def scene(user: np.ndarray | None, far: np.ndarray, *, at: float = 2.0, delay: f
 
 def hear(mic: Mic, engine: SpeechEngine, parser: IntentParser, second_look: bool = True,
          live: bool = False) -> Heard:
-    """Endpoint the stream as the live coach does and decode every utterance (with
-    `second_look`, as the live coach does: what Speex's canceller heard, over the coach; with
-    `live`, streaming and ducking as well, see `utterances`)."""
+    """Endpoint the stream as the live coach does and judge every utterance as its listener
+    does (`Listener.judge_utterance`; with `second_look`, from what Speex's canceller heard,
+    over the coach; with `live`, streaming and ducking as well, see `utterances`). Only the
+    recogniser decides: every intent counts, none is "unexpected now" or "said again"."""
+    listener = Listener(engine, parser)
     intents, texts = [], []
     for utt in utterances(mic, second_look, *((engine, parser) if live else ())):
-        if utt.reason == "early" and utt.hypotheses:
-            rec = interpret(utt.hypotheses, engine.name, parser, 0.0)
-            if rec.intent is None and utt.looked_again:  # as `Listener` does: a doubted
-                again = recognize_samples(utt.samples, engine, parser)  # "stop" looked at again
-                if again.intent is not None and again.intent.name in BARGE_IN:
-                    rec = again
-        else:
-            rec = recognize_samples(utt.samples, engine, parser)
-        texts.append(rec.text)
-        if rec.intent is not None:
-            intents.append(rec.intent.name)
+        verdict = listener.judge_utterance(utt)
+        texts.append(verdict.text)
+        if verdict.intent is not None:
+            intents.append(verdict.intent.name)
     return Heard(intents, texts)

@@ -87,18 +87,18 @@ class Listener:
         no recognition); while it talks the utterance is decoded for barge-in intents only.
         """
         if self.wake is None:
-            return self._judge_utterance(utt)
+            return self.judge_utterance(utt)
         speaking = self.is_speaking()
         admitted = self.wake.admit(utt)
         if admitted is not None:
-            return self._judge_utterance(admitted, speaking)
+            return self.judge_utterance(admitted, speaking)
         if speaking:  # without the wake word only a barge-in may interrupt
-            return self._judge_utterance(utt, True, barge_in_only=True)
+            return self.judge_utterance(utt, True, barge_in_only=True)
         at = self.wake.woke_at
         said_it = at is not None and utt.start <= at <= utt.end + 0.5
         return Verdict(None, "", 0.0, "wake word" if said_it else "no wake word", 0.0)
 
-    def _judge_utterance(self, utt: Utterance, speaking: bool | None = None,
+    def judge_utterance(self, utt: Utterance, speaking: bool | None = None,
                          barge_in_only: bool | None = None) -> Verdict:
         """`judge`, from the stream's hypotheses when `utt` was cut short on a partial "stop".
         If the stream then doubted it and the utterance was said over the coach, what the second
