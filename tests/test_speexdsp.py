@@ -11,7 +11,7 @@ import pytest
 from audio_util import espeak_available, render
 
 from voice_coach.adapters import speexdsp
-from voice_coach.adapters.echo import EchoCanceller, room_echo, speechlike
+from voice_coach.adapters.echo import PRE_ROLL, EchoCanceller, room_echo, speechlike
 from voice_coach.asr.endpoint import StreamingEndpointer
 from voice_coach.pcm import SAMPLE_RATE as RATE
 from voice_coach.pcm import as_int16
@@ -74,7 +74,7 @@ def test_the_second_look_is_for_a_voice_over_the_coach_only(tmp_path: Path) -> N
     # the user's words with some of the pre-roll before them, no more than the utterance
     voiced = np.flatnonzero(np.abs(said) > 0.01 * np.max(np.abs(said)))
     on, off = 8.0 + voiced[0] / RATE, 8.0 + voiced[-1] / RATE
-    assert start - 0.1 - 0.01 <= begins <= on - 0.05
+    assert start - PRE_ROLL - 0.01 <= begins <= on - 0.05
     assert off <= begins + len(other) / RATE <= end + 0.01
     # the same voice with the coach silent: WebRTC's output is the user's, nothing to redo
     quiet = np.zeros_like(coach)

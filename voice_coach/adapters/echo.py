@@ -39,10 +39,15 @@ KEPT = 300  # blocks of the second look's signal kept (9 s: the longest utteranc
 # dBFS, noise at -70 and -45 dBFS): the user's utterances 1.3-13.9 dB (12 of 14 under 10),
 # the coach's own residue 10.6-34 dB (every one under 13.4 decoded as no words).
 NEAR_END_DB = EFFECTIVE_DB
-# s before the voice detector's start that the second look decodes too. Rendered commands over
-# the coach acted on with 0 / 0.1 / 0.2 / 0.3 / 0.5 s: 6 / 14 / 12 / 8 / 7 of 48 (measured with
-# Speex's suppressor still on): too little loses the first sound, more lets the coach's residue in.
-PRE_ROLL = 0.1
+# s before the voice detector's start that the second look decodes too. Over the coach the
+# detector starts at the user's first loud sound (WebRTC's output, which it hears until then,
+# has carved a soft "s" away), and pocketsphinx finds a word's first sound only after a lead-in
+# of something else: with 0.1 s, real "stop"s said over the coach decoded as "got", "talk",
+# "that". Real commands right over the coach in a session under way, with 0.1 / 0.2 / 0.3 s:
+# 74 / 78 / 78 of 135 (as many without trimming the start at all). Too much lets the coach's
+# residue in: rendered, before Speex's output reached the detector, 0 / 0.1 / 0.2 / 0.3 / 0.5 s
+# gave 6 / 14 / 12 / 8 / 7 of 48 acted on.
+PRE_ROLL = 0.2
 
 
 # s kept after the last block in which the user was heard (a word's quiet end)
@@ -274,10 +279,13 @@ class EchoCanceller:
         coach was heard during it, the same stretch from Speex's canceller, which keeps a user
         talking over the coach whole (see `adapters.speexdsp`), and where it starts; else None
         (nothing to redo). Stretches at either end where only the coach was heard are left
-        out (see `user_span`)."""
-        a, b = int((start - PRE_ROLL) * RATE), int(end * RATE)
+        out (see `user_span`); PRE_ROLL before it is kept, but only the utterance itself
+        decides whether the user was heard over the coach."""
+        said, b = int(start * RATE), int(end * RATE)
+        a = said - int(PRE_ROLL * RATE)
         parts = [p for p in self._kept if p[0] < b and p[0] + len(p[1]) > a]
-        over = [(e_in, e_out) for _, _, active, e_in, e_out in parts if active]
+        over = [(e_in, e_out) for at, x, active, e_in, e_out in parts
+                if active and at + len(x) > said]
         if not over or not self.effective:
             return None
         e_in, e_out = np.sum(over, axis=0)
