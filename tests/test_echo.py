@@ -58,6 +58,12 @@ def far(renders: Path) -> np.ndarray:
     return coach_voice(renders)
 
 
+@pytest.fixture(scope="module")
+def under_way(far: np.ndarray) -> Earlier:
+    """A session under way: 20 s of the coach's other lines, heard before the scene."""
+    return Earlier.of(np.resize(far[9 * RATE:], 20 * RATE))
+
+
 # ---- time stamps and the reference
 
 
@@ -192,17 +198,16 @@ def test_a_user_talking_over_the_coach_does_not_make_cancelling_look_broken(
 
 @needs_espeak
 @pytest.mark.audio
-def test_a_user_over_the_coach_reaches_the_voice_detector_whole(far: np.ndarray,
-                                                               renders: Path) -> None:
+def test_a_user_over_the_coach_reaches_the_voice_detector_whole(
+        far: np.ndarray, renders: Path, under_way: Earlier) -> None:
     """In double talk WebRTC's suppressor carves the user up (real "stop"s over the coach were
     never found as speech, or lost their "s"); once Speex's filter has learnt the room, what the
     canceller passes on in those blocks is Speex's output, which keeps them whole. The coach
     alone still comes out as WebRTC's."""
     user = render("stop", renders, voice="en-gb")
-    earlier = Earlier.of(np.resize(far[9 * RATE:], 20 * RATE))  # a session under way
     mic = scene(user, far, at=12.0)
     canceller = EchoCanceller()
-    earlier.teach(canceller)
+    under_way.teach(canceller)
     assert canceller.speex_learnt
     out = np.concatenate([canceller.cancel(mic.samples[i:i + BLOCK], far[i:i + BLOCK])
                           for i in range(0, len(far) - BLOCK + 1, BLOCK)]).astype(np.float64)
@@ -229,8 +234,8 @@ def test_a_user_over_the_coach_reaches_the_voice_detector_whole(far: np.ndarray,
 @needs_espeak
 @pytest.mark.audio
 def test_the_second_look_gives_the_decoder_a_lead_in_before_a_soft_s(
-        far: np.ndarray, renders: Path, engine: PocketsphinxEngine, parser: IntentParser,
-        ) -> None:
+        far: np.ndarray, renders: Path, under_way: Earlier, engine: PocketsphinxEngine,
+        parser: IntentParser) -> None:
     """Over the coach the voice detector starts at the user's first loud sound, and
     pocketsphinx finds a word's first sound only after a lead-in of something else: real
     "stop"s, whose "s" is soft (20-30 dB under the vowel), decoded as "got", "talk", "that"
@@ -240,8 +245,7 @@ def test_the_second_look_gives_the_decoder_a_lead_in_before_a_soft_s(
     onset = int(np.flatnonzero(level > 0.01 * np.max(level))[0])
     closure = onset + int(np.flatnonzero(level[onset:] < 0.001 * np.max(level))[0])
     said[:closure] *= 10 ** (-10 / 20)  # espeak's "s" is loud: soften it as people say it
-    mic = replace(scene(said, far, at=12.0), earlier=Earlier.of(np.resize(far[9 * RATE:],
-                                                                           20 * RATE)))
+    mic = replace(scene(said, far, at=12.0), earlier=under_way)
     looked = [u for u in utterances(mic) if u.looked_again]
     assert len(looked) == 1
     lead_in = 12.0 + onset / RATE - looked[0].start

@@ -99,7 +99,7 @@ class Listener:
         return Verdict(None, "", 0.0, "wake word" if said_it else "no wake word", 0.0)
 
     def judge_utterance(self, utt: Utterance, speaking: bool | None = None,
-                         barge_in_only: bool | None = None) -> Verdict:
+                        barge_in_only: bool | None = None) -> Verdict:
         """`judge`, from the stream's hypotheses when `utt` was cut short on a partial "stop".
         If the stream then doubted it and the utterance was said over the coach, what the second
         look heard may confirm it, and only it."""
